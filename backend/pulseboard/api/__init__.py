@@ -1,0 +1,1 @@
+"""Small REST endpoints that belong to no feature: health and the SPA."""

@@ -1,0 +1,33 @@
+"""``GET /api/health``: liveness plus what this worker runs on."""
+
+from flask import Blueprint, current_app
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db, socketio
+
+bp = Blueprint("health", __name__, url_prefix="/api")
+
+
+@bp.get("/health")
+def health():
+    """Report status, version, async mode, message queue and database.
+
+    Answers 503 with ``status: "degraded"`` when the database is unreachable,
+    so a load balancer or compose healthcheck takes the worker out.
+    """
+    try:
+        db.session.execute(text("SELECT 1"))
+        db_ok = True
+    except SQLAlchemyError:
+        db.session.rollback()
+        db_ok = False
+    queue = current_app.config["MESSAGE_QUEUE"]
+    body = {
+        "status": "ok" if db_ok else "degraded",
+        "version": current_app.config["VERSION"],
+        "async_mode": socketio.async_mode,
+        "message_queue": queue.split("://", 1)[0] if queue else None,
+        "db": db.engine.dialect.name,
+    }
+    return body, 200 if db_ok else 503

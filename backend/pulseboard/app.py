@@ -1,0 +1,64 @@
+"""The application factory."""
+
+import importlib
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+from flask import Flask
+
+from . import __version__
+from .api import health, spa
+from .auth.api import bp as auth_bp
+from .config import from_environment
+from .errors import register_error_handlers
+from .extensions import cors, db, migrate, socketio
+from .origins import origin_checker
+
+log = logging.getLogger(__name__)
+
+#: Feature packages; each has ``init_app(app, services)`` that creates its
+#: service on ``services``, registers its namespace and its blueprints.
+FEATURES = ("charts",)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create and configure a Pulseboard app.
+
+    :param config: settings that override the environment, e.g. a test's
+        temporary ``SQLALCHEMY_DATABASE_URI``. ``ASYNC_MODE`` picks
+        python-socketio's async mode; left unset, Flask-SocketIO chooses
+        (threading under ``flask run``).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    app.config.from_mapping(config or {})
+    app.config["VERSION"] = __version__
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    origins = app.config["CORS_ORIGINS"]
+    cors.init_app(app, resources={r"/api/*": {"origins": origins}})
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+        cors_allowed_origins=origin_checker(origins),
+        manage_session=False,  # no Flask session is used over Socket.IO
+        max_http_buffer_size=1_000_000,
+    )
+
+    # Services live on the app, shared by its namespaces and blueprints.
+    services = app.extensions["pulseboard"] = SimpleNamespace()
+    for feature in FEATURES:
+        importlib.import_module(f".{feature}", __package__).init_app(app, services)
+
+    for blueprint in (auth_bp, health.bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    spa.register(app)  # last: its catch-all route must not shadow /api
+
+    with app.app_context():
+        db.create_all()
+    return app

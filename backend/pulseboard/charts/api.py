@@ -1,0 +1,56 @@
+"""REST for charts: list streams with their state, and publish points."""
+
+import math
+from typing import Annotated
+
+from flask import Blueprint, current_app, request
+from pydantic import Field
+
+from ..auth.api import json_body, require_token
+from ..wire import ApiError, Payload, parse
+from .service import now_ms
+
+bp = Blueprint("charts", __name__, url_prefix="/api/streams")
+
+MAX_POINTS_PER_REQUEST = 10_000
+
+Number = int | float  # strict: "12" and true are refused, ints stay ints
+Point = Annotated[list[Number], Field(min_length=2, max_length=2)]
+
+
+class PublishBody(Payload):
+    points: Annotated[list[Point], Field(min_length=1)] | None = None
+    value: Number | None = None
+    unit: Annotated[str, Field(max_length=16)] | None = None
+
+
+def _service():
+    return current_app.extensions["pulseboard"].charts
+
+
+def _points(body: PublishBody) -> list[list[float]]:
+    if (body.points is None) == (body.value is None):
+        raise ApiError("bad_request", "send either 'points' or 'value'")
+    points = [[now_ms(), body.value]] if body.points is None else body.points
+    if len(points) > MAX_POINTS_PER_REQUEST:
+        raise ApiError("too_large", f"at most {MAX_POINTS_PER_REQUEST} points per request")
+    if not all(math.isfinite(t) and math.isfinite(v) for t, v in points):
+        raise ApiError("bad_request", "points must be finite numbers")
+    return points
+
+
+@bp.get("")
+def list_streams():
+    """Every stream with this worker's subscriber count and producer state."""
+    return {"streams": _service().list_streams(with_stats=True)}
+
+
+@bp.post("/<name>/points")
+@require_token
+def publish(name: str):
+    """Publish points into a stream (202); a new name creates the stream."""
+    if request.content_length and request.content_length > 1_000_000:
+        raise ApiError("too_large", "request body over 1 MB")
+    body = parse(PublishBody, json_body())
+    accepted = _service().publish(name, _points(body), body.unit)
+    return {"ok": True, "stream": name, "accepted": accepted}, 202

@@ -1,0 +1,37 @@
+"""The ``/charts`` namespace: list, subscribe to and unsubscribe from streams."""
+
+from flask import request
+from flask_socketio import join_room, leave_room
+
+from ..namespace import AuthNamespace
+from ..wire import Payload, ok, parse
+from .service import NAMESPACE, ChartService, stream_room
+
+
+class StreamRef(Payload):
+    stream: str
+
+
+class ChartsNamespace(AuthNamespace):
+    """Live chart streams; see the ``/charts`` section of the contract."""
+
+    def __init__(self, service: ChartService):
+        super().__init__(NAMESPACE)
+        self.service = service
+
+    def disconnected(self, identity, sid):
+        self.service.drop(sid)
+
+    def on_streams(self, data):
+        return ok(streams=self.service.list_streams())
+
+    def on_subscribe(self, data):
+        name = parse(StreamRef, data).stream
+        points = self.service.subscribe(request.sid, name, lambda: join_room(stream_room(name)))
+        return ok(stream=name, points=points)
+
+    def on_unsubscribe(self, data):
+        name = parse(StreamRef, data).stream
+        self.service.unsubscribe(request.sid, name)
+        leave_room(stream_room(name))
+        return ok()

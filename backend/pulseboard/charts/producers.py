@@ -1,0 +1,99 @@
+"""Samplers for the built-in streams.
+
+Each producer is ``(interval_seconds, sample)`` where ``sample()`` returns the
+next value, or None when there is nothing new to report.
+"""
+
+import math
+import random
+import time
+from dataclasses import dataclass
+
+import psutil
+
+from .datafile import DataFile
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What ``streams`` lists for one stream."""
+
+    name: str
+    label: str
+    unit: str
+
+    def as_dict(self) -> dict:
+        """The contract's stream object."""
+        return {"name": self.name, "label": self.label, "unit": self.unit}
+
+
+class CpuSampler:
+    """Whole-host CPU utilisation in percent, averaged since the last call."""
+
+    interval = 1.0
+
+    def __init__(self):
+        psutil.cpu_percent(interval=None)  # the first reading is meaningless
+
+    def __call__(self) -> float:
+        return psutil.cpu_percent(interval=None)
+
+
+class MemorySampler:
+    """Host memory in use, in percent."""
+
+    interval = 1.0
+
+    def __call__(self) -> float:
+        return psutil.virtual_memory().percent
+
+
+class SineSampler:
+    """A 10-second sine between 10 and 90, sampled ten times a second."""
+
+    interval = 0.1
+
+    def __call__(self) -> float:
+        return round(50 + 40 * math.sin(2 * math.pi * time.time() / 10), 3)
+
+
+class RandomWalkSampler:
+    """A bounded random walk between 0 and 100, five times a second."""
+
+    interval = 0.2
+
+    def __init__(self):
+        self.value = 50.0
+
+    def __call__(self) -> float:
+        self.value = min(100.0, max(0.0, self.value + random.uniform(-5, 5)))
+        return round(self.value, 3)
+
+
+class FileKeySampler:
+    """One key of the data file: a value each time the file changes."""
+
+    interval = 0.5
+
+    def __init__(self, data_file: DataFile, key: str):
+        self.data_file = data_file
+        self.key = key
+        self._seen_version = -1
+
+    def __call__(self) -> float | None:
+        values = self.data_file.values()
+        if self.data_file.version == self._seen_version or self.key not in values:
+            return None
+        self._seen_version = self.data_file.version
+        return values[self.key]
+
+
+BUILT_IN = {
+    "system.cpu": (StreamInfo("system.cpu", "Host CPU", "%"), CpuSampler),
+    "system.memory": (StreamInfo("system.memory", "Host memory", "%"), MemorySampler),
+    "demo.sine": (StreamInfo("demo.sine", "Demo sine", ""), SineSampler),
+    "demo.random": (StreamInfo("demo.random", "Demo random walk", ""), RandomWalkSampler),
+}
+
+#: Prefixes whose streams the server produces itself; nobody may publish into them.
+RESERVED_PREFIXES = ("system.", "demo.", "file.")

@@ -1,0 +1,64 @@
+"""Configuration from the environment (and ``.env`` in development).
+
+Every setting DESIGN.md names is read here once, into a plain mapping that
+:func:`pulseboard.create_app` loads with ``app.config.from_mapping``. Tests
+pass their own mapping on top, so nothing reads ``os.environ`` after start-up.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+
+#: Origins the Vite dev server uses; allowed only when no CORS_ORIGINS is set.
+DEV_ORIGINS = ("http://127.0.0.1:5173", "http://localhost:5173")
+
+
+def _split_origins(value: str | None) -> list[str]:
+    return [origin.strip() for origin in (value or "").split(",") if origin.strip()]
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY, or a random key persisted in the instance folder.
+
+    A persisted key keeps tokens valid across restarts of ``make run`` and is
+    shared by workers on one host; production sets SECRET_KEY explicitly.
+    """
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def from_environment(instance_path: Path, env: dict | None = None) -> dict:
+    """Build the configuration mapping from environment variables.
+
+    :param instance_path: the Flask instance folder, home of the default
+        SQLite database and the persisted development secret key.
+    :param env: the variables to read; ``os.environ`` when omitted.
+    """
+    env = os.environ if env is None else env
+    instance_path = Path(instance_path)
+    origins = _split_origins(env.get("CORS_ORIGINS"))
+    if "*" in origins and env.get("FLASK_DEBUG") not in ("1", "true"):
+        raise ValueError("CORS_ORIGINS='*' is allowed only in development (FLASK_DEBUG=1)")
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
+        or f"sqlite:///{instance_path / 'pulseboard.db'}",
+        "MESSAGE_QUEUE": env.get("MESSAGE_QUEUE") or None,
+        "CORS_ORIGINS": origins or list(DEV_ORIGINS),
+        "HOST": env.get("HOST", "127.0.0.1"),
+        "PORT": int(env.get("PORT", "5000")),
+        "ASYNC_MODE": env.get("ASYNC_MODE") or None,
+        "TASKS_FILE": env.get("TASKS_FILE") or str(PACKAGE_DATA / "tasks.toml"),
+        "DATA_FILE": env.get("DATA_FILE") or str(PACKAGE_DATA / "data.json"),
+        "TOKEN_MAX_AGE": int(env.get("TOKEN_MAX_AGE", str(7 * 24 * 3600))),
+        "TASK_CONCURRENCY": int(env.get("TASK_CONCURRENCY", "2")),
+        "SPA_DIST": env.get("SPA_DIST") or None,
+    }

@@ -1,0 +1,101 @@
+"""The base every Pulseboard namespace derives from.
+
+It does the three things no handler should repeat:
+
+* refuses a connection without a valid ``auth.token`` (the client sees a
+  ``connect_error`` whose message is ``unauthorized``) and remembers who each
+  socket belongs to;
+* answers an unknown event with a ``not_found`` ack instead of silence;
+* turns an :class:`~pulseboard.wire.ApiError` into its failure ack and any
+  other exception into an ``internal`` ack, logged once with the event name,
+  so a handler never raises to the client and the server never dies on input.
+
+Handlers are ``on_<event>(self, data)`` and return the ack.
+"""
+
+import logging
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, Namespace, join_room
+
+from .auth.tokens import Identity, verify_token
+from .wire import ApiError, fail
+
+log = logging.getLogger(__name__)
+
+LIFECYCLE_EVENTS = ("connect", "disconnect")
+
+
+def user_room(user_id: int) -> str:
+    """The room every socket of one user joins, in every namespace."""
+    return f"user:{user_id}"
+
+
+class AuthNamespace(Namespace):
+    """A namespace whose every socket belongs to an authenticated user."""
+
+    def __init__(self, namespace: str):
+        super().__init__(namespace)
+        self._identities: dict[str, Identity] = {}
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def on_connect(self, auth=None):
+        """Admit the socket only with a valid token; join its user room."""
+        token = auth.get("token") if isinstance(auth, dict) else None
+        identity = verify_token(token)
+        if identity is None:
+            raise ConnectionRefusedError("unauthorized")
+        self._identities[request.sid] = identity
+        join_room(user_room(identity.id))
+        self.connected(identity)
+
+    def on_disconnect(self, reason=None):
+        """Forget the socket and let the subclass clean up after it."""
+        identity = self._identities.pop(request.sid, None)
+        if identity is not None:
+            self.disconnected(identity, request.sid)
+
+    def connected(self, identity: Identity) -> None:
+        """Hook: a socket of ``identity`` connected (``request.sid`` is set)."""
+
+    def disconnected(self, identity: Identity, sid: str) -> None:
+        """Hook: socket ``sid`` of ``identity`` went away."""
+
+    # -- dispatch ------------------------------------------------------------
+
+    @property
+    def user(self) -> Identity:
+        """The identity of the socket whose event is being handled."""
+        identity = self._identities.get(request.sid)
+        if identity is None:
+            raise ApiError("unauthorized", "not authenticated")
+        return identity
+
+    def sockets_connected(self) -> int:
+        """How many sockets this worker holds in this namespace."""
+        return len(self._identities)
+
+    def trigger_event(self, event, *args):
+        """Route an event to ``on_<event>`` and always return an ack."""
+        if event in LIFECYCLE_EVENTS:
+            return super().trigger_event(event, *args)
+        handler = getattr(self, f"on_{event}", None) if event else None
+        if handler is None:
+            return fail("not_found", f"unknown event {event!r} on {self.namespace}")
+        sid, payload = args[0], args[1:]
+        return self.socketio._handle_event(
+            self._guarded(handler, event), event, self.namespace, sid, *payload
+        )
+
+    def _guarded(self, handler, event):
+        def call(*payload):
+            try:
+                return handler(payload[0] if payload else None)
+            except ApiError as exc:
+                return exc.ack()
+            except Exception:
+                log.exception("event %r on %s failed", event, self.namespace)
+                return fail("internal", "the server could not handle this event")
+
+        return call

@@ -1,0 +1,86 @@
+"""The wire format shared by every namespace and REST endpoint.
+
+Success is ``{"ok": True, ...}``; failure is
+``{"ok": False, "error": {"code": ..., "message": ...}}`` with one of the
+codes the contract names. Services raise :class:`ApiError`; the namespace base
+class and the REST error handler turn it into an ack or a JSON body.
+"""
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+#: The contract's error codes and the HTTP status each maps to.
+HTTP_STATUS = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "too_large": 413,
+    "rate_limited": 429,
+    "internal": 500,
+}
+
+
+class ApiError(Exception):
+    """An error the client caused or should know about, carried as a value.
+
+    :param code: one of :data:`HTTP_STATUS`'s keys.
+    :param message: a sentence a person can act on.
+    """
+
+    def __init__(self, code: str, message: str):
+        if code not in HTTP_STATUS:
+            raise ValueError(f"unknown error code {code!r}")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        """The HTTP status for this error when it answers a REST call."""
+        return HTTP_STATUS[self.code]
+
+    def ack(self) -> dict:
+        """The failure ack for this error."""
+        return fail(self.code, self.message)
+
+
+def ok(**fields: Any) -> dict:
+    """Build a success ack carrying ``fields``."""
+    return {"ok": True, **fields}
+
+
+def fail(code: str, message: str) -> dict:
+    """Build a failure ack."""
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+class Payload(BaseModel):
+    """Base for event and request payloads: unknown keys are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+P = TypeVar("P", bound=BaseModel)
+
+
+def parse(model: type[P], data: Any) -> P:
+    """Validate ``data`` against ``model`` or raise a ``bad_request`` ApiError."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ApiError("bad_request", "payload must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ApiError("bad_request", describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """Summarise a pydantic ValidationError in one line for a client."""
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error["loc"]) or "payload"
+        parts.append(f"{where}: {error['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,117 @@
+"""Registration, login, tokens on sockets and REST, health, CORS."""
+
+import pytest
+import requests
+import socketio
+
+from support.clients import SocketClient, register, unique_name
+
+NAMESPACES = ["/charts"]
+
+
+def test_register_and_login_return_a_token(server):
+    name = unique_name()
+    created = register(server.url, name, "s3cret-pass")
+    assert created["user"]["username"] == name and created["token"]
+
+    login = requests.post(f"{server.url}/api/auth/login",
+                          json={"username": name, "password": "s3cret-pass"}, timeout=5)
+    assert login.status_code == 200
+    assert login.json()["user"] == created["user"]
+
+    me = requests.get(f"{server.url}/api/auth/me",
+                      headers={"Authorization": f"Bearer {login.json()['token']}"}, timeout=5)
+    assert me.json()["user"]["username"] == name
+
+
+def test_wrong_password_is_401_with_error_body(server):
+    name = unique_name()
+    register(server.url, name, "s3cret-pass")
+    response = requests.post(f"{server.url}/api/auth/login",
+                             json={"username": name, "password": "not-it-at-all"}, timeout=5)
+    assert response.status_code == 401
+    assert response.json() == {"ok": False, "error": {
+        "code": "unauthorized", "message": "wrong username or password"}}
+
+
+@pytest.mark.parametrize("body", [
+    None, [], {"username": "ab", "password": "long-enough"},
+    {"username": "ok-name", "password": "short"}, {"username": 5, "password": "long-enough"},
+    {"username": "ok-name", "password": "long-enough", "admin": True},
+])
+def test_bad_registration_is_400(server, body):
+    response = requests.post(f"{server.url}/api/auth/register", json=body, timeout=5)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+
+
+def test_duplicate_username_is_refused(server):
+    name = unique_name()
+    register(server.url, name)
+    again = requests.post(f"{server.url}/api/auth/register",
+                          json={"username": name, "password": "other-pass"}, timeout=5)
+    assert again.status_code == 400 and "taken" in again.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+@pytest.mark.parametrize("token", [None, "", "forged.token.value", 42])
+def test_connect_without_valid_token_is_refused(server, namespace, token):
+    client = SocketClient(server.url, namespace, token)
+    with pytest.raises(socketio.exceptions.ConnectionError) as refused:
+        client.connect(timeout=5)
+    assert "unauthorized" in str(refused.value)
+
+
+def test_token_signed_with_another_key_is_refused(server, tmp_path):
+    from support.server import ServerProcess
+
+    other = ServerProcess(tmp_path / "other", env={"SECRET_KEY": "a-different-key"}).start()
+    try:
+        foreign = register(other.url)["token"]
+    finally:
+        other.stop()
+    with pytest.raises(socketio.exceptions.ConnectionError, match="unauthorized"):
+        SocketClient(server.url, "/charts", foreign).connect(timeout=5)
+
+
+def test_valid_token_connects_and_unknown_event_gets_not_found(server, user, connect):
+    client = connect(server, "/charts", user["token"])
+    ack = client.call("no_such_event", {})
+    assert ack["ok"] is False and ack["error"]["code"] == "not_found"
+
+
+def test_rest_changes_need_bearer_token(server):
+    response = requests.post(f"{server.url}/api/streams/x/points", json={"value": 1}, timeout=5)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+def test_health_reports_runtime(server):
+    body = requests.get(f"{server.url}/api/health", timeout=5).json()
+    assert body["status"] == "ok"
+    assert body["async_mode"] == "eventlet"
+    assert body["db"] == "sqlite"
+    assert body["message_queue"] is None
+    assert body["version"]
+
+
+def test_foreign_origin_websocket_is_refused(server, user):
+    client = SocketClient(server.url, "/charts", user["token"],
+                          headers={"Origin": "http://evil.example"})
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(timeout=5)
+
+
+def test_listed_origin_websocket_is_accepted(server, user, connect):
+    client = connect(server, "/charts", user["token"],
+                     headers={"Origin": "http://127.0.0.1:5173"})
+    assert client.call("streams")["ok"] is True
+
+
+def test_cors_headers_only_for_listed_origins(server):
+    allowed = requests.get(f"{server.url}/api/health",
+                           headers={"Origin": "http://127.0.0.1:5173"}, timeout=5)
+    assert allowed.headers.get("Access-Control-Allow-Origin") == "http://127.0.0.1:5173"
+    foreign = requests.get(f"{server.url}/api/health",
+                           headers={"Origin": "http://evil.example"}, timeout=5)
+    assert "Access-Control-Allow-Origin" not in foreign.headers

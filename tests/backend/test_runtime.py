@@ -1,0 +1,92 @@
+"""The two ways to run the server: `flask run` (development) and `pulseboard serve`."""
+
+import asyncio
+import sys
+
+import requests
+import socketio
+
+from support.clients import register
+from support.server import ServerProcess
+
+CLIENTS = 1_500
+
+
+def test_flask_run_serves_websocket_in_threading_mode(tmp_path, connect):
+    server = ServerProcess(
+        tmp_path, env={"FLASK_APP": "pulseboard"},
+        command=[sys.executable, "-m", "flask", "run", "--port", "{port}", "--no-reload"],
+    ).start()
+    try:
+        health = requests.get(f"{server.url}/api/health", timeout=5).json()
+        assert health["async_mode"] == "threading"
+        token = register(server.url)["token"]
+        client = connect(server, "/charts", token)
+        assert client.sio.transport() == "websocket"
+        assert client.call("streams")["ok"] is True
+        assert "eventlet" not in server.log().lower()
+    finally:
+        server.stop()
+
+
+def test_python_dash_m_serve_runs_eventlet(tmp_path):
+    server = ServerProcess(
+        tmp_path, command=[sys.executable, "-m", "pulseboard", "serve", "--port", "{port}"]
+    ).start()
+    try:
+        health = requests.get(f"{server.url}/api/health", timeout=5).json()
+        assert health["async_mode"] == "eventlet"
+    finally:
+        server.stop()
+
+
+async def _hold_clients(url: str, token: str, count: int) -> tuple[int, int]:
+    """Connect ``count`` clients at once, subscribe all, publish, count deliveries."""
+    received = asyncio.Event()
+    deliveries = 0
+    clients = []
+
+    async def open_one():
+        nonlocal deliveries
+        client = socketio.AsyncClient(reconnection=False)
+
+        @client.on("points", namespace="/charts")
+        async def on_points(frame):
+            nonlocal deliveries
+            if not any(value == 1 for _, value in frame["points"]):
+                return
+            deliveries += 1
+            if deliveries == count:
+                received.set()
+
+        await client.connect(url, namespaces=["/charts"], auth={"token": token},
+                             transports=["websocket"], wait_timeout=60)
+        ack = await client.call("subscribe", {"stream": "capacity"}, namespace="/charts",
+                                timeout=60)
+        assert ack["ok"], ack
+        clients.append(client)
+
+    try:
+        for start in range(0, count, 100):
+            await asyncio.gather(*(open_one() for _ in range(min(100, count - start))))
+        connected = sum(1 for c in clients if c.connected)
+        await asyncio.to_thread(
+            requests.post, f"{url}/api/streams/capacity/points", json={"value": 1},
+            headers={"Authorization": f"Bearer {token}"}, timeout=30,
+        )
+        await asyncio.wait_for(received.wait(), timeout=60)
+        return connected, deliveries
+    finally:
+        await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+
+
+def test_serve_holds_more_than_eventlets_default_1024_clients(server, user):
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    requests.post(f"{server.url}/api/streams/capacity/points", json={"value": 0},
+                  headers={"Authorization": f"Bearer {user['token']}"}, timeout=5)
+    connected, deliveries = asyncio.run(_hold_clients(server.url, user["token"], CLIENTS))
+    assert connected == CLIENTS
+    assert deliveries == CLIENTS

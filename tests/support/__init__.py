@@ -1,0 +1,1 @@
+"""Helpers the backend, stack and e2e tests share: real servers, real clients."""
