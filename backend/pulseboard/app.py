@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from flask import Flask
 
-from . import __version__
+from . import __version__, schema
 from .api import health, spa
 from .auth.api import bp as auth_bp
 from .config import from_environment
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 #: Feature packages; each has ``init_app(app, services)`` that creates its
 #: service on ``services``, registers its namespace and its blueprints.
-FEATURES = ("charts",)
+FEATURES = ("charts", "chat", "logs", "debug")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -37,7 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db)
+    migrate.init_app(app, db, directory=str(schema.MIGRATIONS_DIR))
     origins = app.config["CORS_ORIGINS"]
     cors.init_app(app, resources={r"/api/*": {"origins": origins}})
     socketio.init_app(
@@ -59,6 +59,6 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     spa.register(app)  # last: its catch-all route must not shadow /api
 
-    with app.app_context():
-        db.create_all()
+    # Migrate to the newest schema (one process at a time): see schema.py.
+    schema.upgrade(app)
     return app

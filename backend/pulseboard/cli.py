@@ -1,5 +1,8 @@
 """The ``pulseboard`` command: ``pulseboard serve`` runs the production server.
 
+``pulseboard emit`` and ``pulseboard publish-point`` publish from outside the
+server through the message queue (see :mod:`pulseboard.emitter`).
+
 ``serve`` monkey-patches for eventlet or gevent *before* importing Flask or
 the app (a server using a message queue under eventlet/gevent hangs
 otherwise), raises the open-file limit, and lifts eventlet's default cap of
@@ -7,6 +10,7 @@ otherwise), raises the open-file limit, and lifts eventlet's default cap of
 """
 
 import argparse
+import json
 import logging
 import os
 import resource
@@ -71,6 +75,48 @@ def serve(args: argparse.Namespace) -> None:
     socketio.run(app, host=host, port=port, **options)
 
 
+def _emitter(args: argparse.Namespace):
+    from redis.exceptions import RedisError
+
+    from .emitter import Emitter
+
+    url = args.message_queue or os.environ.get("MESSAGE_QUEUE")
+    if not url:
+        raise SystemExit("pulseboard: set MESSAGE_QUEUE or pass --message-queue redis://...")
+    try:
+        emitter = Emitter(url)
+        workers = emitter.listening_workers()
+    except ValueError as exc:
+        raise SystemExit(f"pulseboard: {exc}") from exc
+    except RedisError as exc:
+        raise SystemExit(f"pulseboard: cannot reach the message queue: {exc}") from exc
+    # Not an error: the event is simply lost, as it would be with no clients.
+    print(f"pulseboard: {workers} worker(s) listening", file=sys.stderr)
+    return emitter
+
+
+def emit(args: argparse.Namespace) -> None:
+    """Emit one event with a JSON payload to every worker's clients."""
+    try:
+        data = json.loads(args.data)
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"pulseboard: DATA is not JSON: {exc}") from exc
+    _emitter(args).emit(args.event, data, namespace=args.namespace, room=args.room)
+
+
+def publish_point(args: argparse.Namespace) -> None:
+    """Send one chart point, stamped now, to a stream's live subscribers."""
+    try:
+        _emitter(args).publish_value(args.stream, args.value)
+    except ValueError as exc:
+        raise SystemExit(f"pulseboard: {exc}") from exc
+
+
+def _add_queue_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--message-queue", metavar="URL",
+                         help="the workers' queue (default: MESSAGE_QUEUE)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pulseboard`` command."""
     parser = argparse.ArgumentParser(prog="pulseboard", description=__doc__.splitlines()[0])
@@ -81,6 +127,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--async-mode", choices=ASYNC_MODES, help="default: ASYNC_MODE or eventlet")
     run.add_argument("--access-log", action="store_true", help="log every HTTP request")
     run.set_defaults(func=serve)
+
+    send = commands.add_parser(
+        "emit", help="emit an event to every worker's clients through the message queue")
+    send.add_argument("event", help="event name, e.g. notification")
+    send.add_argument("data", help="JSON payload, e.g. '{\"kind\": \"deploy\"}'")
+    send.add_argument("--namespace", default="/", help="e.g. /charts or /chat (default: /)")
+    send.add_argument("--room", help="e.g. stream:app.latency or user:7 (default: everyone)")
+    _add_queue_option(send)
+    send.set_defaults(func=emit)
+
+    point = commands.add_parser(
+        "publish-point", help="send one chart point to a stream's live subscribers")
+    point.add_argument("stream", help="stream name, e.g. build.duration")
+    point.add_argument("value", type=float, help="the point's value")
+    _add_queue_option(point)
+    point.set_defaults(func=publish_point)
     return parser
 
 

@@ -9,6 +9,7 @@ number of subscribers.
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -85,8 +86,16 @@ class Hub:
         return len(pending)
 
     def _run(self) -> None:
+        # Ticks on a fixed cadence: a flush that took 30 ms shortens the next
+        # wait instead of pushing every later frame 30 ms back. A flusher that
+        # fell a whole tick behind restarts the cadence rather than bursting.
+        next_tick = time.monotonic()
         while True:
-            self.socketio.sleep(self.tick)
+            next_tick += self.tick
+            delay = next_tick - time.monotonic()
+            if delay < 0:
+                next_tick, delay = time.monotonic(), 0
+            self.socketio.sleep(delay)
             try:
                 self.flush()
             except Exception:  # a bad frame must not stop every later one

@@ -54,8 +54,11 @@ def test_subscribe_returns_window_then_batched_points(server, user, connect):
     assert all(isinstance(t, int) and isinstance(v, float) for t, v in ack["points"])
     frames = second.wait_for("points", lambda f: len(f) >= 3)
     assert all(frame["stream"] == "demo.sine" for frame in frames)
+    # python-socketio's client may hand frames over out of order (a thread
+    # per message), so order is checked within frames and uniqueness across.
     times = [t for t, _ in all_points(second, "demo.sine")]
-    assert times == sorted(times)
+    assert len(times) == len(set(times))
+    assert all(f["points"] == sorted(f["points"]) for f in frames)
 
 
 def test_http_points_arrive_batched_one_frame_per_tick(server, user, connect):
@@ -70,7 +73,7 @@ def test_http_points_arrive_batched_one_frame_per_tick(server, user, connect):
     client.wait_for("points", lambda f: any(p[1] == 39 for x in f for p in x["points"]))
     received = ack["points"] + all_points(client, "app.latency")
     # Every point exactly once, whether it came in the window or in a frame.
-    assert [v for _, v in received] == [-1, *range(40)]
+    assert sorted(v for _, v in received) == [-1, *range(40)]
     # 40 requests in well under a second arrive in fewer frames than requests.
     assert len(client.events("points")) < 40
 

@@ -1,5 +1,8 @@
 """``GET /api/health``: liveness plus what this worker runs on."""
 
+import os
+import socket
+
 from flask import Blueprint, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,7 +14,10 @@ bp = Blueprint("health", __name__, url_prefix="/api")
 
 @bp.get("/health")
 def health():
-    """Report status, version, async mode, message queue and database.
+    """Report status, version, async mode, message queue, database and worker.
+
+    ``worker`` (``host:pid``) tells which process behind a load balancer
+    answered: with sticky sessions, the one a client's sockets live on.
 
     Answers 503 with ``status: "degraded"`` when the database is unreachable,
     so a load balancer or compose healthcheck takes the worker out.
@@ -29,5 +35,6 @@ def health():
         "async_mode": socketio.async_mode,
         "message_queue": queue.split("://", 1)[0] if queue else None,
         "db": db.engine.dialect.name,
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
     }
     return body, 200 if db_ok else 503

@@ -1,0 +1,15 @@
+"""Chat: rooms, direct messages, presence, history and notifications on ``/chat``."""
+
+from flask import Flask
+
+from ..extensions import socketio
+
+
+def init_app(app: Flask, services) -> None:
+    """Create the ChatService and register the ``/chat`` namespace."""
+    from . import models  # noqa: F401  (registers the tables before create_all)
+    from .namespace import ChatNamespace
+    from .service import ChatService
+
+    services.chat = ChatService(socketio)
+    socketio.on_namespace(ChatNamespace(services.chat))

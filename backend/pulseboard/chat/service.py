@@ -1,0 +1,205 @@
+"""ChatService: rooms, room and direct messages, history, presence and notifications.
+
+Conventions every event of ``/chat`` follows (see also ``docs/chat.md``):
+
+* ``ts`` is an integer: milliseconds since the Unix epoch, UTC, as on charts.
+* Message ids come from one increasing sequence shared by room and direct
+  messages; every list of messages is oldest first.
+* A socket must have joined a room (this socket, not another tab of its
+  user) to post to it, to read its ``history`` and to ``resume`` it.
+  Joining is free for any valid name, so this enforces the flow
+  join → read/post rather than secrecy.
+* Delivery is at least once: a message stored while a socket joins may be in
+  the ``join`` snapshot and also arrive as an event; clients key by ``id``.
+* ``client_id`` is unique per author across room and direct messages. A
+  repeat for the same room (or recipient) answers with the first message,
+  which is neither stored, broadcast nor counted again; a repeat aimed
+  elsewhere is a ``bad_request``.
+"""
+
+import time
+
+from ..auth.service import find_user
+from ..auth.tokens import Identity
+from ..namespace import user_room
+from ..wire import ApiError
+from . import store
+from .limits import (
+    DEFAULT_PAGE,
+    DEFAULT_ROOM,
+    JOIN_MESSAGES,
+    MAX_ROOMS_PER_SOCKET,
+    RateLimiter,
+    check_room_name,
+    clean_text,
+    preview,
+)
+from .mentions import mentioned_users
+from .models import ChatMessage, pair_key
+from .presence import Presence
+
+NAMESPACE = "/chat"
+MAX_CONVERSATIONS = 200
+
+
+def now_ms() -> int:
+    """Wall-clock time in milliseconds since the epoch."""
+    return int(time.time() * 1000)
+
+
+def room_key(room: str) -> str:
+    """The Socket.IO room of a chat room's members."""
+    return f"room:{room}"
+
+
+class ChatService:
+    """The ``/chat`` feature's state and rules, independent of Flask's request globals.
+
+    :param socketio: the ``SocketIO`` instance that emits events and moves
+        sockets in and out of Socket.IO rooms.
+    """
+
+    def __init__(self, socketio):
+        self.socketio = socketio
+        self.presence = Presence()
+        self.limiter = RateLimiter()
+
+    def _emit(self, event: str, data: dict, to, skip_sid: str | None = None) -> None:
+        self.socketio.emit(event, data, to=to, namespace=NAMESPACE, skip_sid=skip_sid)
+
+    # -- rooms and presence ----------------------------------------------------
+
+    def rooms(self) -> list[dict]:
+        """Every room (``general`` included) with how many users are online in it."""
+        names = sorted({DEFAULT_ROOM, *store.room_names()})
+        return [{"name": n, "online": self.presence.online_count(n)} for n in names]
+
+    def join(self, sid: str, user: Identity, room: str) -> dict:
+        """Put socket ``sid`` in ``room`` (created on first join); return members and messages."""
+        check_room_name(room)
+        if not self.presence.has_joined(sid, room):
+            if self.presence.rooms_of(sid) >= MAX_ROOMS_PER_SOCKET:
+                raise ApiError("too_large", f"a socket joins at most {MAX_ROOMS_PER_SOCKET} rooms")
+            store.ensure_room(room)
+            # Enter the Socket.IO room before reading the snapshot, so that a
+            # message stored meanwhile is in the snapshot, the broadcast or both.
+            self.socketio.server.enter_room(sid, room_key(room), namespace=NAMESPACE)
+            if self.presence.join(sid, user.username, room):
+                # The joining socket learns who is there from the ack instead.
+                self._emit("presence", {"room": room, "user": user.username, "online": True},
+                           room_key(room), skip_sid=sid)
+        messages, _ = store.page(ChatMessage.room == room, JOIN_MESSAGES)
+        return {"room": room, "members": self.presence.members(room),
+                "messages": [m.as_room_message() for m in messages]}
+
+    def leave(self, sid: str, user: Identity, room: str) -> None:
+        """Take socket ``sid`` out of ``room``; leaving a room not joined is a no-op."""
+        check_room_name(room)
+        self.socketio.server.leave_room(sid, room_key(room), namespace=NAMESPACE)
+        if self.presence.leave(sid, user.username, room):
+            self._announce_offline(user, room)
+
+    def disconnect(self, sid: str, user: Identity) -> None:
+        """Forget a disconnected socket; announce rooms its user is no longer in."""
+        for room in self.presence.drop(sid, user.username):
+            self._announce_offline(user, room)
+
+    def _announce_offline(self, user: Identity, room: str) -> None:
+        self._emit("presence", {"room": room, "user": user.username, "online": False},
+                   room_key(room))
+
+    def _require_joined(self, sid: str, room: str) -> None:
+        check_room_name(room)
+        if not self.presence.has_joined(sid, room):
+            raise ApiError("forbidden", f"join room {room!r} first")
+
+    # -- sending ---------------------------------------------------------------
+
+    def post(self, sid: str, user: Identity, room: str, text: str,
+             client_id: str | None = None) -> dict:
+        """Store and broadcast a room message; notify the users it mentions."""
+        self._require_joined(sid, room)
+        text = clean_text(text)
+        first = self._repeat(user, client_id, lambda m: m.room == room)
+        if first is not None:
+            return first.as_room_message()
+        self.limiter.hit(user.id)
+        row, created = store.save(ChatMessage(
+            room=room, sender_id=user.id, sender_name=user.username,
+            text=text, ts=now_ms(), client_id=client_id))
+        message = row.as_room_message()
+        if created:
+            self._emit("message", message, room_key(room))
+            for target in mentioned_users(text, user.id):
+                self._emit("notification", {
+                    "kind": "mention", "from": user.username, "room": room,
+                    "message_id": row.id, "preview": preview(text)}, user_room(target.id))
+        return message
+
+    def send_dm(self, user: Identity, to: str, text: str, client_id: str | None = None) -> dict:
+        """Store a direct message; deliver it to every socket of both users."""
+        recipient = self._other_user(user, to)
+        text = clean_text(text)
+        first = self._repeat(user, client_id, lambda m: m.recipient_id == recipient.id)
+        if first is not None:
+            return first.as_direct_message()
+        self.limiter.hit(user.id)
+        row, created = store.save(ChatMessage(
+            sender_id=user.id, sender_name=user.username, recipient_id=recipient.id,
+            recipient_name=recipient.username, pair=pair_key(user.id, recipient.id),
+            text=text, ts=now_ms(), client_id=client_id))
+        message = row.as_direct_message()
+        if created:
+            self._emit("dm", message, [user_room(user.id), user_room(recipient.id)])
+            self._emit("notification", {
+                "kind": "dm", "from": user.username, "message_id": row.id,
+                "preview": preview(text)}, user_room(recipient.id))
+        return message
+
+    @staticmethod
+    def _repeat(user: Identity, client_id: str | None, same_target) -> ChatMessage | None:
+        first = store.by_client_id(user.id, client_id)
+        if first is not None and not same_target(first):
+            raise ApiError("bad_request", f"client_id {client_id!r} was used for another message")
+        return first
+
+    @staticmethod
+    def _other_user(user: Identity, username: str) -> Identity:
+        other = find_user(username)
+        if other is None:
+            raise ApiError("not_found", f"no user named {username!r}")
+        if other.id == user.id:
+            raise ApiError("bad_request", "direct messages go to another user")
+        return other
+
+    # -- reading ---------------------------------------------------------------
+
+    def history(self, sid: str, room: str, before_id: int | None = None,
+                limit: int = DEFAULT_PAGE) -> dict:
+        """Up to ``limit`` room messages before ``before_id`` (or the latest), oldest first."""
+        self._require_joined(sid, room)
+        rows, more = store.page(ChatMessage.room == room, limit, before_id=before_id)
+        return {"messages": [m.as_room_message() for m in rows], "has_more": more}
+
+    def resume(self, sid: str, room: str, after_id: int, limit: int) -> dict:
+        """The room messages after ``after_id``, oldest first: what a client missed."""
+        self._require_joined(sid, room)
+        rows, more = store.page(ChatMessage.room == room, limit, after_id=after_id)
+        return {"messages": [m.as_room_message() for m in rows], "has_more": more}
+
+    def dm_history(self, user: Identity, other: str, limit: int, before_id: int | None = None,
+                   after_id: int | None = None) -> dict:
+        """A page of the caller's own conversation with ``other``, oldest first."""
+        if before_id is not None and after_id is not None:
+            raise ApiError("bad_request", "give before_id or after_id, not both")
+        peer = self._other_user(user, other)
+        rows, more = store.page(ChatMessage.pair == pair_key(user.id, peer.id), limit,
+                                before_id=before_id, after_id=after_id)
+        return {"with": peer.username, "messages": [m.as_direct_message() for m in rows],
+                "has_more": more}
+
+    def conversations(self, user: Identity) -> list[dict]:
+        """The caller's DM conversations, most recent first, each with its last message."""
+        latest = store.conversations(user.id, MAX_CONVERSATIONS)
+        return [{"with": m.recipient_name if m.sender_id == user.id else m.sender_name,
+                 "last": m.as_direct_message()} for m in latest]

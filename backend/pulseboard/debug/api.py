@@ -1,0 +1,65 @@
+"""REST for debug messages: read recent ones, and post one (202)."""
+
+import re
+from typing import Annotated, Any
+
+from flask import Blueprint, current_app, request
+from pydantic import Field
+
+from ..auth.api import json_body, require_token
+from ..wire import ApiError, Payload, parse
+from .filters import DebugFilter
+from .models import LEVELS
+from .namespace import Level
+from .service import MAX_SOURCE, RECENT_LIMIT
+
+bp = Blueprint("debug", __name__, url_prefix="/api/debug")
+
+MAX_BODY = 64 * 1024
+SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$")
+#: Sources the server itself writes; a client may not pose as them.
+RESERVED_PREFIXES = ("task:", "log:")
+
+
+class PostBody(Payload):
+    level: Level
+    source: Annotated[str, Field(min_length=1, max_length=MAX_SOURCE)]
+    message: Annotated[str, Field(min_length=1)]
+    context: dict[str, Any] | None = None
+
+
+def _service():
+    return current_app.extensions["pulseboard"].debug
+
+
+def _csv(name: str) -> list[str]:
+    return [part.strip() for part in request.args.get(name, "").split(",") if part.strip()]
+
+
+@bp.get("")
+def recent():
+    """Recent messages, oldest first; ``?levels=a,b&sources=x,y*&limit=n`` filter them."""
+    levels = _csv("levels")
+    if any(level not in LEVELS for level in levels):
+        raise ApiError("bad_request", f"levels must be among {', '.join(LEVELS)}")
+    limit = request.args.get("limit", str(RECENT_LIMIT))
+    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        raise ApiError("bad_request", "limit must be 1-1000")
+    flt = DebugFilter.of(levels, _csv("sources"))
+    return {"messages": _service().recent(flt, int(limit))}
+
+
+@bp.post("")
+@require_token
+def post():
+    """Post a message (202 with the stored message, its count raised on a repeat)."""
+    if request.content_length and request.content_length > MAX_BODY:
+        raise ApiError("too_large", f"request body over {MAX_BODY} bytes")
+    body = parse(PostBody, json_body())
+    if not SOURCE.match(body.source):
+        raise ApiError("bad_request", "source must be letters, digits and _ . : / @ -")
+    if body.source.startswith(RESERVED_PREFIXES):
+        raise ApiError("forbidden", f"sources starting {' or '.join(RESERVED_PREFIXES)} "
+                                    "are the server's own")
+    message = _service().post(body.level, body.source, body.message, body.context)
+    return {"ok": True, "message": message}, 202

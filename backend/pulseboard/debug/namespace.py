@@ -1,0 +1,46 @@
+"""The ``/debug`` namespace: subscribe to debug messages with filters."""
+
+from typing import Annotated, Literal
+
+from flask import request
+from flask_socketio import join_room, leave_room
+from pydantic import Field
+
+from ..namespace import AuthNamespace
+from ..wire import Payload, ok, parse
+from .debughub import NAMESPACE
+from .filters import DebugFilter
+from .service import MAX_SOURCE, DebugService
+
+Level = Literal["debug", "info", "warning", "error", "success"]
+SourcePattern = Annotated[str, Field(min_length=1, max_length=MAX_SOURCE)]
+
+
+class Subscribe(Payload):
+    levels: Annotated[list[Level], Field(max_length=5)] | None = None
+    sources: Annotated[list[SourcePattern], Field(max_length=20)] | None = None
+
+
+class DebugNamespace(AuthNamespace):
+    """Debug messages; see the ``/debug`` section of the contract.
+
+    A socket has one filter at a time; subscribing again replaces it.
+    """
+
+    def __init__(self, service: DebugService):
+        super().__init__(NAMESPACE)
+        self.service = service
+
+    def disconnected(self, identity, sid):
+        self.service.drop(sid)
+
+    def on_subscribe(self, data):
+        req = parse(Subscribe, data)
+        flt = DebugFilter.of(req.levels, req.sources)
+        messages = self.service.subscribe(request.sid, flt, join_room, leave_room)
+        return ok(messages=messages, levels=list(flt.levels), sources=list(flt.sources))
+
+    def on_unsubscribe(self, data):
+        parse(Payload, data)
+        self.service.unsubscribe(request.sid, leave_room)
+        return ok()

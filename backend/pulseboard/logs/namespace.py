@@ -1,0 +1,70 @@
+"""The ``/logs`` namespace: list, start, cancel and follow task runs."""
+
+from typing import Annotated
+
+from flask import request
+from flask_socketio import join_room, leave_room
+from pydantic import Field
+
+from ..namespace import AuthNamespace
+from ..wire import Payload, ok, parse
+from .loghub import NAMESPACE, TASKS_ROOM, task_room
+from .service import LogService
+
+TaskId = Annotated[int, Field(ge=1, le=2**53)]
+
+
+class StartTask(Payload):
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TaskRef(Payload):
+    task_id: TaskId
+
+
+class Subscribe(Payload):
+    task_id: TaskId
+    after_seq: Annotated[int, Field(ge=0, le=2**53)] | None = None
+
+
+class LogsNamespace(AuthNamespace):
+    """Task runs and their live logs; see the ``/logs`` section of the contract.
+
+    Every socket joins the ``tasks`` room on connect and so receives the
+    ``task`` event of every run; ``lines`` frames go only to the sockets
+    that subscribed to that run.
+    """
+
+    def __init__(self, service: LogService):
+        super().__init__(NAMESPACE)
+        self.service = service
+
+    def connected(self, identity):
+        join_room(TASKS_ROOM)
+
+    def disconnected(self, identity, sid):
+        self.service.drop(sid)
+
+    def on_tasks(self, data):
+        parse(Payload, data)
+        return ok(definitions=self.service.definitions(), tasks=self.service.list_tasks())
+
+    def on_start(self, data):
+        name = parse(StartTask, data).name
+        return ok(task=self.service.start(name, self.user.username))
+
+    def on_cancel(self, data):
+        self.service.cancel(parse(TaskRef, data).task_id, self.user.username)
+        return ok()
+
+    def on_subscribe(self, data):
+        req = parse(Subscribe, data)
+        room = task_room(req.task_id)
+        reply = self.service.subscribe(request.sid, req.task_id, req.after_seq,
+                                       lambda: join_room(room))
+        return ok(**reply)
+
+    def on_unsubscribe(self, data):
+        task_id = parse(TaskRef, data).task_id
+        self.service.unsubscribe(request.sid, task_id, lambda: leave_room(task_room(task_id)))
+        return ok()

@@ -1,0 +1,160 @@
+"""LogService: task definitions, runs, and exactly-once log subscriptions.
+
+Every line reaches a subscriber exactly once, either in the ``subscribe``
+reply or in a later ``lines`` frame, never both: under the hub's lock the
+socket joins the run's room and the service fixes a *boundary*, the last seq
+already handed to the hub minus the lines still waiting for the next tick.
+The reply carries stored lines up to the boundary; frames carry the rest.
+Lines are committed before they reach the hub, so the read always finds them.
+
+A reply holds at most :data:`MAX_REPLY_LINES` lines. When there are more it
+says ``more: true`` and the client subscribes again on the same socket with
+``after_seq`` set to the last seq it got: that continues below the same
+boundary, while frames keep delivering what comes after it.
+"""
+
+import logging
+import threading
+
+from ..wire import ApiError
+from . import store
+from .definitions import TaskCatalog
+from .loghub import LogHub, task_room
+from .models import FINAL_STATUSES
+from .runner import TaskRunner
+
+log = logging.getLogger(__name__)
+
+MAX_REPLY_LINES = 5_000
+LIST_LIMIT = 50
+
+
+class LogService:
+    """The ``/logs`` feature of one worker.
+
+    :param app: the Flask app (its config, and app contexts for runs).
+    :param on_finished: ``callback(task_dict)`` when a run ends (debug messages).
+    """
+
+    def __init__(self, app, socketio, on_finished=None):
+        self.catalog = TaskCatalog(app.config["TASKS_FILE"])
+        self.hub = LogHub(socketio)
+        self.runner = TaskRunner(app, socketio, self.hub, app.config["TASK_CONCURRENCY"],
+                                 self._finished)
+        self.on_finished = on_finished
+        # With a message queue several workers share the database, and a run
+        # another worker is running must not be taken for an orphan.
+        self._orphans_settled = bool(app.config.get("MESSAGE_QUEUE"))
+        self._lock = threading.Lock()
+        #: sid -> {task_id: boundary seq}
+        self._subscriptions: dict[str, dict[int, int]] = {}
+
+    def _ready(self) -> None:
+        """Once per process: runs a previous server left unfinished are failed.
+
+        Only a single-process server (no ``MESSAGE_QUEUE``) does this.
+        """
+        if self._orphans_settled:
+            return
+        with self._lock:
+            if not self._orphans_settled:
+                ids = store.fail_orphans("interrupted: the server stopped while it ran")
+                if ids:
+                    log.warning("marked runs %s failed: the server stopped while they ran", ids)
+                self._orphans_settled = True
+
+    def _finished(self, run) -> None:
+        if self.on_finished is not None:
+            self.on_finished(run.as_dict())
+
+    # -- queries ---------------------------------------------------------------------
+
+    def definitions(self) -> list[dict]:
+        """Every task a client may start, by name."""
+        return [d.as_dict() for d in sorted(self.catalog.definitions().values(),
+                                            key=lambda d: d.name)]
+
+    def list_tasks(self, limit: int = LIST_LIMIT) -> list[dict]:
+        """The newest runs first, live ones with their current state."""
+        self._ready()
+        tasks = []
+        for row in store.recent_runs(limit):
+            run = self.runner.live.get(row.id)
+            tasks.append(run.as_dict() if run is not None else row.as_dict())
+        return tasks
+
+    def get(self, task_id: int) -> dict:
+        """One run's task object, or ``not_found``."""
+        self._ready()
+        run = self.runner.live.get(task_id)
+        if run is not None:
+            return run.as_dict()
+        row = store.get_run(task_id)
+        if row is None:
+            raise ApiError("not_found", f"no task with id {task_id}")
+        return row.as_dict()
+
+    def log_text(self, task_id: int):
+        """An iterator over a run's whole log as text (``not_found`` first if unknown)."""
+        self.get(task_id)
+        return store.iter_log_text(task_id)
+
+    # -- commands ---------------------------------------------------------------------
+
+    def start(self, name: str, username: str | None) -> dict:
+        """Queue a run of the task called ``name``; return its task object."""
+        self._ready()
+        definition = self.catalog.get(name)
+        if definition is None:
+            raise ApiError("not_found", f"no task named {name!r}")
+        run = self.runner.submit(definition, username)
+        log.info("task %d (%s) queued by %s", run.id, name, username)
+        return run.as_dict()
+
+    def cancel(self, task_id: int, username: str) -> None:
+        """Cancel a queued or running run; ``bad_request`` if it already ended."""
+        if self.runner.cancel(task_id, username):
+            return
+        task = self.get(task_id)
+        if task["status"] in FINAL_STATUSES:
+            raise ApiError("bad_request", f"task {task_id} already {task['status']}")
+        raise ApiError("bad_request", f"task {task_id} runs on another worker: cancel it there")
+
+    # -- subscriptions ---------------------------------------------------------------
+
+    def subscribe(self, sid: str, task_id: int, after_seq: int | None, join) -> dict:
+        """Follow a run's log; return ``{task, lines, more}``. See the module doc.
+
+        ``join()`` puts the socket in the run's room; it is called under the
+        hub's lock unless this call continues an earlier one's paging.
+        """
+        self._ready()
+        after = after_seq or 0
+        with self.hub.lock:
+            boundary = self._subscriptions.get(sid, {}).get(task_id)
+            continuing = boundary is not None and after_seq is not None and after < boundary
+            task = self.get(task_id)
+            if not continuing:
+                live = self.runner.live.get(task_id)
+                last = live.last_seq if live is not None else store.max_seq(task_id)
+                join()
+                boundary = last - self.hub.pending_count(task_room(task_id))
+                self._subscriptions.setdefault(sid, {})[task_id] = boundary
+        lines = store.lines_between(task_id, after, boundary, MAX_REPLY_LINES + 1)
+        more = len(lines) > MAX_REPLY_LINES
+        return {"task": task, "lines": lines[:MAX_REPLY_LINES], "more": more}
+
+    def unsubscribe(self, sid: str, task_id: int, leave) -> None:
+        """Stop following a run; ``leave()`` takes the socket out of its room."""
+        with self.hub.lock:
+            self._subscriptions.get(sid, {}).pop(task_id, None)
+            leave()
+
+    def drop(self, sid: str) -> None:
+        """Forget a disconnected socket's subscriptions."""
+        with self.hub.lock:
+            self._subscriptions.pop(sid, None)
+
+    def shutdown(self) -> None:
+        """Kill every running task's process group (the server is stopping)."""
+        self.runner.kill_all()

@@ -1,0 +1,88 @@
+"""Storing runs and log lines through SQLAlchemy (needs an app context)."""
+
+from sqlalchemy import func, insert, select, update
+
+from ..extensions import db
+from .models import FINAL_STATUSES, LogLine, TaskRun
+from .run import Run, now_ms
+
+#: Lines read from the database per round trip when streaming a whole log.
+PAGE_LINES = 5_000
+
+
+def create_run(name: str, started_by: str | None, steps: list) -> TaskRun:
+    """Insert a queued run and return it (with its id)."""
+    row = TaskRun(name=name, status="queued", progress=0, steps=steps,
+                  started_by=started_by, created_at=now_ms(), line_count=0)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def store_lines(run: Run, lines: list[tuple[int, str, str]]) -> list[dict]:
+    """Number ``lines`` after the run's last seq and insert them in one batch.
+
+    Returns the line objects; the caller commits (together with the run's
+    state, see :func:`save_state`) before handing them to the hub.
+    """
+    first = run.last_seq + 1
+    rows = [{"task_id": run.id, "seq": first + i, "ts": ts, "stream": stream, "text": text}
+            for i, (ts, stream, text) in enumerate(lines)]
+    if rows:
+        db.session.execute(insert(LogLine), rows)
+    return [{"seq": r["seq"], "ts": r["ts"], "stream": r["stream"], "text": r["text"]}
+            for r in rows]
+
+
+def save_state(state: dict) -> None:
+    """Write a run's status, progress, steps, outcome and line count (no commit)."""
+    fields = ("status", "progress", "steps", "exit_code", "reason",
+              "started_at", "finished_at", "line_count")
+    db.session.execute(update(TaskRun).where(TaskRun.id == state["id"])
+                       .values({key: state[key] for key in fields}))
+
+
+def get_run(task_id: int) -> TaskRun | None:
+    """The stored run ``task_id``, or None."""
+    return db.session.get(TaskRun, task_id)
+
+
+def recent_runs(limit: int = 50) -> list[TaskRun]:
+    """The newest runs first."""
+    return list(db.session.scalars(select(TaskRun).order_by(TaskRun.id.desc()).limit(limit)))
+
+
+def lines_between(task_id: int, after_seq: int, upto: int | None, limit: int) -> list[dict]:
+    """Lines with ``after_seq < seq <= upto`` in order, at most ``limit`` of them."""
+    query = select(LogLine).where(LogLine.task_id == task_id, LogLine.seq > after_seq)
+    if upto is not None:
+        query = query.where(LogLine.seq <= upto)
+    query = query.order_by(LogLine.seq).limit(limit)
+    return [line.as_dict() for line in db.session.scalars(query)]
+
+
+def iter_log_text(task_id: int):
+    """Yield a run's whole log as text, one page of lines at a time."""
+    after = 0
+    for _ in range(1 + (max_seq(task_id) // PAGE_LINES)):
+        page = lines_between(task_id, after, None, PAGE_LINES)
+        if not page:
+            return
+        yield "".join(f"{line['text']}\n" for line in page)
+        after = page[-1]["seq"]
+
+
+def max_seq(task_id: int) -> int:
+    """The highest stored seq of a run (0 when it has no lines)."""
+    return db.session.scalar(select(func.max(LogLine.seq)).where(LogLine.task_id == task_id)) or 0
+
+
+def fail_orphans(reason: str) -> list[int]:
+    """Settle runs a previous server process left queued or running; return their ids."""
+    ids = list(db.session.scalars(
+        select(TaskRun.id).where(TaskRun.status.not_in(FINAL_STATUSES))))
+    if ids:
+        db.session.execute(update(TaskRun).where(TaskRun.id.in_(ids))
+                           .values(status="failed", reason=reason, finished_at=now_ms()))
+        db.session.commit()
+    return ids

@@ -1,0 +1,223 @@
+/**
+ * The chat, shared by the Chat view and the app shell (unread badge, toasts).
+ * It stays connected while the user is signed in, so DMs and mentions reach
+ * them on any page. On every (re)connect it re-joins its rooms and fetches
+ * what it missed with `resume` / `dm_history {after_id}`.
+ */
+import { computed, reactive, ref } from 'vue'
+
+import { lastId, mergeById } from '@/lib/mergeById'
+import { sharedStore } from '@/lib/sharedStore'
+import type { ChatNotification, DirectMessage, RoomMessage } from '@/types/contract'
+import { useSession } from './useSession'
+import { pushToast } from './useToasts'
+import { RequestError, useSocket } from './useSocket'
+
+export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
+const DEFAULT_ROOM = 'general'
+const ROOMS_KEY = 'pulseboard.rooms'
+const KEEP_MESSAGES = 500
+const MAX_RESUME_PAGES = 10
+
+export interface RoomState {
+  name: string
+  /** username → online */
+  members: Record<string, boolean>
+  messages: RoomMessage[]
+  unread: number
+  hasOlder: boolean
+}
+
+export interface DmState {
+  peer: string
+  messages: DirectMessage[]
+  unread: number
+}
+
+export type Conversation = { kind: 'room' | 'dm'; name: string }
+
+function savedRooms(): string[] {
+  try {
+    const rooms = JSON.parse(globalThis.localStorage?.getItem(ROOMS_KEY) ?? '[]') as string[]
+    return [...new Set([DEFAULT_ROOM, ...rooms.filter((r) => ROOM_NAME.test(r))])]
+  } catch {
+    return [DEFAULT_ROOM]
+  }
+}
+
+/** A client_id that makes a retried send idempotent. */
+function clientId(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+}
+
+function createChat() {
+  const chat = useSocket('/chat')
+  const { user } = useSession()
+  const me = () => user.value?.username ?? ''
+  const rooms = reactive<Record<string, RoomState>>({})
+  const dms = reactive<Record<string, DmState>>({})
+  const directory = ref<{ name: string; online: number }[]>([])
+  /** The conversation on screen (set by the Chat view), which gets no unread count. */
+  const active = ref<Conversation | null>(null)
+
+  const isViewing = (kind: Conversation['kind'], name: string) =>
+    active.value?.kind === kind && active.value.name === name && globalThis.document?.visibilityState !== 'hidden'
+
+  function room(name: string): RoomState {
+    rooms[name] ??= { name, members: {}, messages: [], unread: 0, hasOlder: true }
+    return rooms[name]
+  }
+
+  function dm(peer: string): DmState {
+    dms[peer] ??= { peer, messages: [], unread: 0 }
+    return dms[peer]
+  }
+
+  function persistRooms() {
+    globalThis.localStorage?.setItem(ROOMS_KEY, JSON.stringify(Object.keys(rooms)))
+  }
+
+  /** Join (or re-join after a reconnect) and fill the gap since the last message seen. */
+  async function join(name: string): Promise<void> {
+    const state = room(name)
+    persistRooms()
+    const seen = lastId(state.messages)
+    const reply = await chat.request('join', { room: name })
+    state.members = Object.fromEntries(reply.members.map((m) => [m, true]))
+    if (seen > 0) {
+      let after = seen
+      for (let page = 0; page < MAX_RESUME_PAGES; page++) {
+        const missed = await chat.request('resume', { room: name, after_id: after })
+        mergeById(state.messages, missed.messages, KEEP_MESSAGES)
+        if (!missed.has_more || !missed.messages.length) break
+        after = lastId(missed.messages)
+      }
+    }
+    mergeById(state.messages, reply.messages, KEEP_MESSAGES)
+  }
+
+  async function leave(name: string): Promise<void> {
+    if (name === DEFAULT_ROOM) return
+    await chat.request('leave', { room: name })
+    delete rooms[name]
+    persistRooms()
+  }
+
+  async function loadOlder(name: string): Promise<void> {
+    const state = room(name)
+    const before = state.messages[0]?.id
+    const reply = await chat.request('history', { room: name, before_id: before, limit: 50 })
+    mergeById(state.messages, reply.messages)
+    state.hasOlder = Boolean(reply.has_more)
+  }
+
+  /** Open a DM conversation and load (or catch up on) its history. */
+  async function openDm(peer: string): Promise<void> {
+    const state = dm(peer)
+    const after = lastId(state.messages)
+    const reply = await chat.request('dm_history', after ? { with: peer, after_id: after } : { with: peer })
+    mergeById(state.messages, reply.messages, KEEP_MESSAGES)
+  }
+
+  async function refreshDirectory(): Promise<void> {
+    try {
+      directory.value = (await chat.request('rooms', {})).rooms
+    } catch (err) {
+      // `rooms` is an extension of the contract; without it the picker lists joined rooms only.
+      if (!(err instanceof RequestError) || err.code !== 'not_found') throw err
+    }
+  }
+
+  async function loadConversations(): Promise<void> {
+    try {
+      const reply = await chat.request('conversations', {})
+      for (const { with: peer, last } of reply.conversations) mergeById(dm(peer).messages, [last])
+    } catch (err) {
+      if (!(err instanceof RequestError) || err.code !== 'not_found') throw err
+    }
+  }
+
+  async function send(name: string, text: string): Promise<void> {
+    const reply = await chat.request('message', { room: name, text, client_id: clientId() })
+    mergeById(room(name).messages, [reply.message], KEEP_MESSAGES)
+  }
+
+  async function sendDm(peer: string, text: string): Promise<void> {
+    const reply = await chat.request('dm', { to: peer, text, client_id: clientId() })
+    mergeById(dm(peer).messages, [reply.message], KEEP_MESSAGES)
+  }
+
+  function markRead(conversation: Conversation) {
+    const state = conversation.kind === 'room' ? rooms[conversation.name] : dms[conversation.name]
+    if (state) state.unread = 0
+  }
+
+  chat.on('message', (message) => {
+    const state = rooms[message.room]
+    if (!state) return
+    if (mergeById(state.messages, [message], KEEP_MESSAGES) && message.user !== me() && !isViewing('room', message.room)) {
+      state.unread++
+    }
+  })
+
+  chat.on('dm', (message) => {
+    const peer = message.from === me() ? message.to : message.from
+    const state = dm(peer)
+    if (mergeById(state.messages, [message], KEEP_MESSAGES) && message.from !== me() && !isViewing('dm', peer)) {
+      state.unread++
+    }
+  })
+
+  chat.on('presence', ({ room: name, user: who, online }) => {
+    const state = rooms[name]
+    if (state) state.members[who] = online
+  })
+
+  chat.on('notification', (note: ChatNotification) => {
+    if (note.kind === 'dm' && isViewing('dm', note.from)) return
+    if (note.kind === 'mention' && note.room && isViewing('room', note.room)) return
+    pushToast({
+      kind: 'info',
+      title: note.kind === 'dm' ? `${note.from} sent you a message` : `${note.from} mentioned you in #${note.room}`,
+      body: note.preview,
+      to: note.kind === 'dm' ? `/chat/dm/${note.from}` : `/chat/room/${note.room}`,
+    })
+  })
+
+  chat.onConnect(async () => {
+    const names = Object.keys(rooms).length ? Object.keys(rooms) : savedRooms()
+    try {
+      await Promise.all(names.map((name) => join(name)))
+      await Promise.all(Object.keys(dms).map((peer) => openDm(peer)))
+      await Promise.all([refreshDirectory(), loadConversations()])
+    } catch (err) {
+      pushToast({ kind: 'error', title: 'Chat could not catch up', body: (err as Error).message })
+    }
+  })
+
+  const unreadTotal = computed(
+    () =>
+      Object.values(rooms).reduce((sum, r) => sum + r.unread, 0) + Object.values(dms).reduce((sum, d) => sum + d.unread, 0),
+  )
+
+  return {
+    rooms,
+    dms,
+    directory,
+    active,
+    unreadTotal,
+    status: chat.status,
+    me: computed(me),
+    join,
+    leave,
+    loadOlder,
+    openDm,
+    refreshDirectory,
+    send,
+    sendDm,
+    markRead,
+  }
+}
+
+/** The shared chat store; alive while any component uses it. */
+export const useChat = sharedStore(createChat)

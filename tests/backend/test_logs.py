@@ -1,0 +1,430 @@
+"""The /logs namespace and the task REST API, against a real server running real tasks."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import socketio
+
+from support.clients import register
+from support.server import ServerProcess
+
+FINAL = ("succeeded", "failed", "cancelled")
+
+TASKS_TOML = """
+[tasks.pipeline]
+description = "quick pipeline"
+command = ["{python}", "{demo_dir}/pipeline.py", "0.03"]
+steps = ["checkout", "install", "build", "test", "package"]
+
+[tasks.slow-pipeline]
+description = "pipeline taking about four seconds"
+command = ["{python}", "{demo_dir}/pipeline.py", "0.15"]
+
+[tasks.failing]
+description = "fails with exit code 3"
+command = ["{python}", "{demo_dir}/failing.py", "0.05"]
+steps = ["checkout", "build", "test"]
+
+[tasks.flood]
+description = "100,000 lines"
+command = ["{python}", "{demo_dir}/flood.py", "100000"]
+
+[tasks.long]
+description = "runs a minute unless cancelled"
+command = ["{python}", "{demo_dir}/long_job.py", "60"]
+steps = ["prepare", "process", "report"]
+
+[tasks.missing]
+description = "no such program"
+command = ["pulseboard-no-such-program", "--flag"]
+
+[tasks.sleeper]
+description = "times out after one second"
+command = ["{python}", "-c", "import time; print('sleeping', flush=True); time.sleep(30)"]
+timeout = 1
+
+[tasks.env-check]
+description = "prints what it sees of the environment"
+command = ["{python}", "{tasks_dir}/show_env.py"]
+env = { GREETING = "hello from {tasks_dir}" }
+"""
+
+SHOW_ENV = """
+import os
+print("GREETING=" + os.environ.get("GREETING", ""))
+print("SECRET_KEY=" + os.environ.get("SECRET_KEY", "<unset>"))
+print("TASK_ID=" + os.environ["PULSEBOARD_TASK_ID"])
+"""
+
+
+def write_tasks(directory: Path) -> Path:
+    """A tasks file (and the one script it refers to) in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "show_env.py").write_text(SHOW_ENV)
+    path = directory / "tasks.toml"
+    path.write_text(TASKS_TOML)
+    return path
+
+
+def start_server(workdir: Path, **options) -> ServerProcess:
+    env = {"TASKS_FILE": str(write_tasks(workdir / "tasks")), "TASK_CONCURRENCY": "4",
+           **options.pop("env", {})}
+    return ServerProcess(workdir / "server", env=env, **options).start()
+
+
+@pytest.fixture(scope="module")
+def logs_server(tmp_path_factory):
+    """One eventlet server for this module's tests; each test starts its own runs."""
+    server = start_server(tmp_path_factory.mktemp("logs"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def token(logs_server):
+    return register(logs_server.url)["token"]
+
+
+# -- helpers -----------------------------------------------------------------------
+
+
+def start(client, name: str) -> int:
+    ack = client.call("start", {"name": name})
+    assert ack["ok"], ack
+    assert ack["task"]["name"] == name and ack["task"]["status"] in ("queued", "running")
+    return ack["task"]["id"]
+
+
+def task_events(client, task_id: int) -> list[dict]:
+    return [event for event in client.events("task") if event["id"] == task_id]
+
+
+def wait_final(client, task_id: int, timeout: float = 30) -> dict:
+    """Wait for the run's final ``task`` event and return it."""
+    client.wait_for("task", lambda events: any(e["id"] == task_id and e["status"] in FINAL
+                                               for e in events), timeout=timeout)
+    return next(e for e in task_events(client, task_id) if e["status"] in FINAL)
+
+
+def frame_lines(client, task_id: int) -> list[dict]:
+    """The lines of every frame received for a run, frames in seq order.
+
+    python-socketio's sync client runs each event handler in its own thread,
+    so the recorder may store two frames in the reverse of their arrival
+    order; lines inside a frame are as the server sent them.
+    """
+    frames = [frame["lines"] for frame in client.events("lines")
+              if frame["task_id"] == task_id and frame["lines"]]
+    return [line for lines in sorted(frames, key=lambda lines: lines[0]["seq"])
+            for line in lines]
+
+
+def received(client, task_id: int, ack_lines: list[dict], final: dict,
+             after_seq: int = 0) -> list[dict]:
+    """Reply lines plus frame lines, once as many as the run has have arrived."""
+    expected = final["line_count"] - after_seq
+    client.wait_for("lines", lambda _: len(ack_lines) + len(frame_lines(client, task_id))
+                    >= expected, timeout=10)
+    return ack_lines + frame_lines(client, task_id)
+
+
+def wait_for_step(client, task_id: int, timeout: float = 15) -> None:
+    """Wait until the run reports a running step."""
+    client.wait_for("task", lambda events: any(
+        e["id"] == task_id and any(s["status"] == "running" for s in e["steps"])
+        for e in events), timeout=timeout)
+
+
+def find_pids(lines: list[dict]) -> tuple[int, int]:
+    """The job's and its worker's pids, from the long job's first line."""
+    match = next(m for line in lines
+                 if (m := re.search(r"job pid (\d+), worker pid (\d+)", line["text"])))
+    return int(match.group(1)), int(match.group(2))
+
+
+def seqs(lines: list[dict]) -> list[int]:
+    return [line["seq"] for line in lines]
+
+
+def process_gone(pid: int) -> bool:
+    """True once ``pid`` no longer exists (a zombie waiting to be reaped counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
+def wait_until(condition, timeout: float = 10, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+def subscribe_all(client, task_id: int, after_seq: int | None = None) -> list[dict]:
+    """Subscribe and follow ``more`` pages until the snapshot is complete."""
+    payload = {"task_id": task_id} if after_seq is None else {"task_id": task_id,
+                                                               "after_seq": after_seq}
+    lines = []
+    for _ in range(100):
+        ack = client.call("subscribe", payload)
+        assert ack["ok"], ack
+        lines += ack["lines"]
+        if not ack["more"]:
+            return lines
+        assert len(ack["lines"]) == 5_000
+        payload = {"task_id": task_id, "after_seq": lines[-1]["seq"]}
+    raise AssertionError("subscribe kept saying more")
+
+
+# -- tests -------------------------------------------------------------------------------
+
+
+def test_tasks_lists_definitions_but_never_commands(logs_server, token, connect):
+    ack = connect(logs_server, "/logs", token).call("tasks")
+    assert ack["ok"] is True
+    names = [d["name"] for d in ack["definitions"]]
+    assert names == sorted(names) and {"pipeline", "flood", "long", "missing"} <= set(names)
+    pipeline = next(d for d in ack["definitions"] if d["name"] == "pipeline")
+    assert pipeline == {"name": "pipeline", "description": "quick pipeline",
+                        "steps": ["checkout", "install", "build", "test", "package"],
+                        "timeout": None}
+    assert isinstance(ack["tasks"], list)
+
+
+def test_pipeline_from_start_to_succeeded(logs_server, token, connect):
+    client = connect(logs_server, "/logs", token)
+    task_id = start(client, "pipeline")
+    ack = client.call("subscribe", {"task_id": task_id})
+    assert ack["ok"] and ack["task"]["id"] == task_id and ack["more"] is False
+    final = wait_final(client, task_id)
+
+    assert final["status"] == "succeeded" and final["exit_code"] == 0
+    assert final["progress"] == 100
+    assert final["steps"] == [{"name": n, "status": "done"}
+                              for n in ("checkout", "install", "build", "test", "package")]
+    events = task_events(client, task_id)
+    assert events[0]["status"] in ("queued", "running")
+    assert any(e["status"] == "running" and 0 < e["progress"] < 100 for e in events)
+    # line_count only grows, so it orders the events whatever order they were recorded in.
+    progress = [e["progress"] for e in sorted(events, key=lambda e: e["line_count"])]
+    assert progress == sorted(progress)
+    assert any(e["steps"][2] == {"name": "build", "status": "running"} for e in events)
+
+    lines = received(client, task_id, ack["lines"], final)
+    assert seqs(lines) == list(range(1, final["line_count"] + 1))
+    texts = [line["text"] for line in lines]
+    assert "::step build" in texts and "[build] build ok" in texts
+    assert any(line["stream"] == "stderr" and "deprecated" in line["text"] for line in lines)
+    assert lines[0]["stream"] == "system" and lines[-1]["stream"] == "system"
+    assert "exited with code 0" in lines[-1]["text"]
+    assert all(isinstance(line["ts"], int) for line in lines)
+
+
+def test_mid_run_subscriber_gets_every_line_exactly_once(logs_server, token, connect):
+    first = connect(logs_server, "/logs", token)
+    task_id = start(first, "slow-pipeline")
+    first_ack = first.call("subscribe", {"task_id": task_id})
+    first.wait_for("lines", lambda frames: len(frame_lines(first, task_id)) >= 8)
+
+    late = connect(logs_server, "/logs", token)
+    late_ack = late.call("subscribe", {"task_id": task_id})
+    assert late_ack["task"]["status"] == "running"
+    assert len(late_ack["lines"]) >= 8
+    final = wait_final(late, task_id)
+    wait_final(first, task_id)
+
+    assert final["status"] == "succeeded"
+    expected = list(range(1, final["line_count"] + 1))
+    assert seqs(received(late, task_id, late_ack["lines"], final)) == expected
+    assert seqs(received(first, task_id, first_ack["lines"], final)) == expected
+    assert frame_lines(late, task_id), "the late subscriber also got live frames"
+
+
+def test_reconnect_with_after_seq_resumes_without_gap(logs_server, token, connect):
+    first = connect(logs_server, "/logs", token)
+    task_id = start(first, "slow-pipeline")
+    ack = first.call("subscribe", {"task_id": task_id})
+    first.wait_for("lines", lambda frames: len(frame_lines(first, task_id)) >= 5)
+    first.close()
+    time.sleep(0.2)  # let handler threads record what had arrived
+    seen = ack["lines"] + frame_lines(first, task_id)
+    last = seen[-1]["seq"]
+    assert seqs(seen) == list(range(1, last + 1))
+    time.sleep(0.5)  # lines keep coming while the client is away
+
+    again = connect(logs_server, "/logs", token)
+    resumed = again.call("subscribe", {"task_id": task_id, "after_seq": last})
+    assert resumed["ok"] and resumed["lines"] and resumed["lines"][0]["seq"] == last + 1
+    final = wait_final(again, task_id)
+    rest = received(again, task_id, resumed["lines"], final, after_seq=last)
+    assert seqs(seen + rest) == list(range(1, final["line_count"] + 1))
+
+
+def test_hundred_thousand_lines_arrive_complete(logs_server, token, connect):
+    client = connect(logs_server, "/logs", token)
+    began = time.monotonic()
+    task_id = start(client, "flood")
+    ack = client.call("subscribe", {"task_id": task_id})
+    final = wait_final(client, task_id, timeout=120)
+    elapsed = time.monotonic() - began
+
+    assert final["status"] == "succeeded"
+    live = received(client, task_id, ack["lines"], final)
+    assert seqs(live) == list(range(1, final["line_count"] + 1))
+    numbered = [line["text"] for line in live if line["text"].startswith("line ")]
+    assert len(numbered) == 100_000
+    assert numbered[0].startswith("line 1 of") and numbered[-1].startswith("line 100000 of")
+    assert elapsed < 60, f"100,000 lines took {elapsed:.1f}s"
+    assert len(client.events("lines")) < 1_000  # batched, not one frame per line
+
+    # A subscriber arriving afterwards pages through the stored log.
+    later = connect(logs_server, "/logs", token)
+    first_page = later.call("subscribe", {"task_id": task_id})
+    assert first_page["more"] is True and len(first_page["lines"]) == 5_000
+    paged = subscribe_all(later, task_id)
+    assert seqs(paged) == list(range(1, final["line_count"] + 1))
+
+    log = requests.get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=30)
+    assert log.status_code == 200 and log.headers["Content-Type"].startswith("text/plain")
+    assert log.text.splitlines() == [line["text"] for line in live]
+
+
+def test_cancel_stops_the_whole_process_group(logs_server, token, connect):
+    client = connect(logs_server, "/logs", token)
+    task_id = start(client, "long")
+    ack = client.call("subscribe", {"task_id": task_id})
+    wait_for_step(client, task_id)  # "prepare" starts after the pids are printed
+    job, worker = find_pids(ack["lines"] + frame_lines(client, task_id))
+    assert not process_gone(job) and not process_gone(worker)
+
+    assert client.call("cancel", {"task_id": task_id}) == {"ok": True}
+    final = wait_final(client, task_id, timeout=15)
+    assert final["status"] == "cancelled" and final["reason"].startswith("cancelled by")
+    assert "cancelled" in [s["status"] for s in final["steps"]]
+    assert final["steps"][-1] == {"name": "report", "status": "skipped"}
+    assert wait_until(lambda: process_gone(job) and process_gone(worker), timeout=10)
+    texts = [line["text"] for line in frame_lines(client, task_id)]
+    assert any("SIGTERM" in text for text in texts)
+
+    again = client.call("cancel", {"task_id": task_id})
+    assert again["ok"] is False and again["error"]["code"] == "bad_request"
+
+
+def test_failing_task_ends_failed_with_its_exit_code(logs_server, token, connect):
+    client = connect(logs_server, "/logs", token)
+    task_id = start(client, "failing")
+    ack = client.call("subscribe", {"task_id": task_id})
+    final = wait_final(client, task_id)
+    assert final["status"] == "failed" and final["exit_code"] == 3
+    assert final["reason"] == "exited with code 3"
+    assert final["progress"] == 70
+    assert final["steps"] == [{"name": "checkout", "status": "done"},
+                              {"name": "build", "status": "done"},
+                              {"name": "test", "status": "failed"}]
+    lines = received(client, task_id, ack["lines"], final)
+    assert any(line["stream"] == "stderr" and "AssertionError" in line["text"] for line in lines)
+
+
+def test_missing_program_fails_with_the_reason_in_its_log(logs_server, token, connect):
+    client = connect(logs_server, "/logs", token)
+    task_id = start(client, "missing")
+    final = wait_final(client, task_id)
+    assert final["status"] == "failed" and final["exit_code"] is None
+    assert "cannot start 'pulseboard-no-such-program'" in final["reason"]
+    log = requests.get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=10).text
+    assert "cannot start 'pulseboard-no-such-program'" in log
+
+
+def test_timeout_fails_the_run(logs_server, token, connect):
+    client = connect(logs_server, "/logs", token)
+    task_id = start(client, "sleeper")
+    final = wait_final(client, task_id, timeout=15)
+    assert final["status"] == "failed" and final["reason"] == "timed out after 1s"
+    assert final["finished_at"] - final["started_at"] < 5_000
+
+
+def test_tasks_get_a_clean_environment_and_placeholders(logs_server, token, connect):
+    client = connect(logs_server, "/logs", token)
+    task_id = start(client, "env-check")
+    assert wait_final(client, task_id)["status"] == "succeeded"
+    log = requests.get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=10).text
+    assert f"GREETING=hello from {logs_server.workdir.parent / 'tasks'}" in log
+    assert "SECRET_KEY=<unset>" in log
+    assert f"TASK_ID={task_id}" in log
+
+
+def test_rest_list_start_and_download(logs_server, token, connect):
+    url = f"{logs_server.url}/api/tasks"
+    auth = {"Authorization": f"Bearer {token}"}
+    client = connect(logs_server, "/logs", token)  # to see the run end
+    assert requests.post(url, json={"name": "pipeline"}, timeout=5).status_code == 401
+
+    response = requests.post(url, json={"name": "pipeline"}, headers=auth, timeout=5)
+    assert response.status_code == 202, response.text
+    task = response.json()["task"]
+    assert task["name"] == "pipeline" and task["started_by"]
+    final = wait_final(client, task["id"])
+
+    listing = requests.get(url, timeout=5).json()
+    assert {"pipeline", "flood"} <= {d["name"] for d in listing["definitions"]}
+    listed = next(t for t in listing["tasks"] if t["id"] == task["id"])
+    assert listed["status"] == "succeeded" and listed["progress"] == 100
+    ids = [t["id"] for t in listing["tasks"]]
+    assert ids == sorted(ids, reverse=True)
+
+    one = requests.get(f"{url}/{task['id']}", timeout=5).json()["task"]
+    assert one == final
+
+    log = requests.get(f"{url}/{task['id']}/log", timeout=5)
+    assert log.status_code == 200 and log.headers["Content-Type"].startswith("text/plain")
+    assert "[test] 120 passed" in log.text.splitlines()
+    assert len(log.text.splitlines()) == final["line_count"]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "code"), [
+    ("post", "", {"name": "no-such-task"}, 404, "not_found"),
+    ("post", "", {"name": 5}, 400, "bad_request"),
+    ("post", "", {"name": "pipeline", "extra": 1}, 400, "bad_request"),
+    ("post", "", ["pipeline"], 400, "bad_request"),
+    ("get", "/999999", None, 404, "not_found"),
+    ("get", "/999999/log", None, 404, "not_found"),
+    ("post", "/999999/cancel", None, 404, "not_found"),
+])
+def test_rest_bad_input(logs_server, token, method, path, body, status, code):
+    response = requests.request(method, f"{logs_server.url}/api/tasks{path}", json=body,
+                                headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize(("event", "payload", "code"), [
+    ("start", {"name": "no-such-task"}, "not_found"),
+    ("start", {"name": 5}, "bad_request"),
+    ("start", {}, "bad_request"),
+    ("start", "pipeline", "bad_request"),
+    ("subscribe", {"task_id": 999999}, "not_found"),
+    ("subscribe", {"task_id": "1"}, "bad_request"),
+    ("subscribe", {"task_id": 1, "after_seq": -1}, "bad_request"),
+    ("subscribe", {"task_id": True}, "bad_request"),
+    ("cancel", {"task_id": 999999}, "not_found"),
+    ("cancel", {"task_id": 1, "x": 1}, "bad_request"),
+    ("tasks", {"unexpected": 1}, "bad_request"),
+    ("no_such_event", {}, "not_found"),
+])
+def test_socket_bad_input(logs_server, token, connect, event, payload, code):
+    client = connect(logs_server, "/logs", token)
+    ack = client.call(event, payload)
+    assert ack["ok"] is False and ack["error"]["code"] == code, ack
+    assert client.call("tasks")["ok"] is True  # the connection survives
+
+
+def test_connection_needs_a_token(logs_server, connect):
+    with pytest.raises(socketio.exceptions.ConnectionError, match="unauthorized"):
+        connect(logs_server, "/logs", "not-a-token")

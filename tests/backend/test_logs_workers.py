@@ -1,0 +1,74 @@
+"""Two workers sharing a database and a Redis message queue: /logs and /debug across them."""
+
+import shutil
+
+import pytest
+import requests
+
+from support.clients import register, unique_name
+from support.server import ServerProcess
+from support.stack import Redis
+
+from .test_logs import frame_lines, start, wait_final, write_tasks
+
+
+@pytest.fixture(scope="module")
+def workers(tmp_path_factory):
+    """Worker A and worker B: one SQLite file, one Redis."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (run scripts/install-system-deps.sh)")
+    workdir = tmp_path_factory.mktemp("workers")
+    queue = Redis().start()
+    env = {"TASKS_FILE": str(write_tasks(workdir / "tasks")), "MESSAGE_QUEUE": queue.url,
+           "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}"}
+    started = []
+    try:
+        for name in ("a", "b"):
+            started.append(ServerProcess(workdir / name, env=env).start())
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+        queue.stop()
+
+
+def test_a_run_on_one_worker_is_followed_from_the_other(workers, connect):
+    a, b = workers
+    token = register(a.url)["token"]
+    runner = connect(a, "/logs", token)
+    follower = connect(b, "/logs", token)
+    task_id = start(runner, "slow-pipeline")
+    follower.wait_for("task", lambda events: any(e["id"] == task_id for e in events))
+    ack = follower.call("subscribe", {"task_id": task_id})
+    assert ack["ok"], ack
+    final = wait_final(follower, task_id)
+    assert final["status"] == "succeeded"
+    # Across workers delivery is at least once: a client keeps the first of each seq.
+    follower.wait_for("lines", lambda _: final["line_count"] in {
+        line["seq"] for line in ack["lines"] + frame_lines(follower, task_id)})
+    unique = {line["seq"]: line for line in ack["lines"] + frame_lines(follower, task_id)}
+    assert sorted(unique) == list(range(1, final["line_count"] + 1))
+
+    long_id = start(runner, "long")
+    elsewhere = follower.call("cancel", {"task_id": long_id})
+    assert elsewhere["ok"] is False and "another worker" in elsewhere["error"]["message"]
+    assert runner.call("cancel", {"task_id": long_id}) == {"ok": True}
+    assert wait_final(runner, long_id, timeout=15)["status"] == "cancelled"
+
+
+def test_debug_messages_reach_subscribers_on_every_worker(workers, connect):
+    a, b = workers
+    token = register(a.url)["token"]
+    source = unique_name("multi")
+    on_a = connect(a, "/debug", token)
+    on_b = connect(b, "/debug", token)
+    for client in (on_a, on_b):
+        assert client.call("subscribe", {"levels": ["error"], "sources": [f"{source}*"]})["ok"]
+    for level, text in (("info", "not wanted"), ("error", "wanted")):
+        response = requests.post(f"{a.url}/api/debug", timeout=5,
+                                 headers={"Authorization": f"Bearer {token}"},
+                                 json={"level": level, "source": f"{source}.x", "message": text})
+        assert response.status_code == 202
+    for client in (on_a, on_b):
+        events = client.wait_for("debug", lambda e: any(x["message"] == "wanted" for x in e))
+        assert [e["message"] for e in events] == ["wanted"]

@@ -1,0 +1,33 @@
+import { expect, screenshot, test } from './support/fixtures'
+
+/** How many points a chart card says it holds. */
+async function points(page: import('@playwright/test').Page, stream: string): Promise<number> {
+  return Number(await page.locator(`[data-testid=chart][data-stream="${stream}"]`).getAttribute('data-points'))
+}
+
+test('live charts receive points and the picker adds and removes streams', async ({ signedIn: page }) => {
+  await page.goto('/')
+  const sine = page.locator('[data-testid=chart][data-stream="demo.sine"]')
+  await expect(sine).toBeVisible()
+  await expect.poll(() => points(page, 'demo.sine')).toBeGreaterThan(5)
+  const before = await points(page, 'demo.sine')
+  // The sine produces ten points a second: the window keeps growing.
+  await expect.poll(() => points(page, 'demo.sine')).toBeGreaterThan(before + 5)
+  await expect(sine.locator('canvas').first()).toBeVisible()
+  await expect.poll(() => points(page, 'demo.sine'), { timeout: 20_000 }).toBeGreaterThan(60)
+  await screenshot(page, 'dashboard')
+
+  // A data-file stream from the picker gets its own chart; removing it drops it.
+  const fileChip = page.locator('[data-testid=stream-picker] [data-stream="file.orders_per_minute"]')
+  await fileChip.click()
+  await expect(page.locator('[data-testid=chart][data-stream="file.orders_per_minute"]')).toBeVisible()
+  await expect.poll(() => points(page, 'file.orders_per_minute')).toBeGreaterThan(0)
+  await expect(page.locator('[data-testid=chart][data-stream="system.cpu"]')).toBeVisible()
+  await expect.poll(() => points(page, 'system.cpu')).toBeGreaterThan(1)
+
+  await fileChip.click()
+  await expect(page.locator('[data-testid=chart][data-stream="file.orders_per_minute"]')).toHaveCount(0)
+  // The selection survives a reload.
+  await page.reload()
+  await expect(page.locator('[data-testid=chart]')).toHaveCount(4)
+})

@@ -1,0 +1,73 @@
+/**
+ * Fixtures shared by the specs: `baseURL` points at the global backend, and
+ * `signUp` creates a user over the REST API and opens the app signed in.
+ */
+import { test as base, expect, type Browser, type Page } from '@playwright/test'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+import { REPO } from './backend'
+
+export { expect }
+
+export interface Account {
+  token: string
+  user: { id: number; username: string }
+  password: string
+}
+
+const SCREENSHOTS = join(REPO, 'docs/screenshots')
+export const PASSWORD = 'correct horse battery'
+
+/** A username no other test uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
+}
+
+/** Register a user through the REST API. */
+export async function register(baseURL: string, prefix = 'e2e'): Promise<Account> {
+  const response = await fetch(`${baseURL}/api/auth/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: uniqueName(prefix), password: PASSWORD }),
+  })
+  if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`)
+  return { ...((await response.json()) as Omit<Account, 'password'>), password: PASSWORD }
+}
+
+/** Store the session where the SPA looks for it, before any page script runs. */
+export async function signInPage(page: Page, account: Account): Promise<void> {
+  await page.addInitScript((session) => {
+    if (!localStorage.getItem('pulseboard.session')) localStorage.setItem('pulseboard.session', session)
+  }, JSON.stringify({ token: account.token, user: account.user }))
+}
+
+/** A second signed-in user in its own browser context (own storage, own socket). */
+export async function openAs(browser: Browser, baseURL: string, account: Account, path = '/'): Promise<Page> {
+  const context = await browser.newContext({ baseURL, colorScheme: 'dark', viewport: { width: 1360, height: 820 } })
+  const page = await context.newPage()
+  await signInPage(page, account)
+  await page.goto(path)
+  return page
+}
+
+/** Save the current page as docs/screenshots/<name>.png for the README. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled' })
+}
+
+export const test = base.extend<{ account: Account; signedIn: Page }>({
+  baseURL: async ({}, use) => {
+    const url = process.env.PB_E2E_URL
+    if (!url) throw new Error('PB_E2E_URL is not set: the global setup did not run')
+    await use(url)
+  },
+  account: async ({ baseURL }, use) => {
+    await use(await register(baseURL as string))
+  },
+  signedIn: async ({ page, account }, use) => {
+    await signInPage(page, account)
+    await use(page)
+  },
+})
