@@ -11,10 +11,6 @@ from pathlib import Path
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 
-#: Origins the Vite dev server uses; allowed only when no CORS_ORIGINS is set.
-DEV_ORIGINS = ("http://127.0.0.1:5173", "http://localhost:5173")
-
-
 def _split_origins(value: str | None) -> list[str]:
     return [origin.strip() for origin in (value or "").split(",") if origin.strip()]
 
@@ -52,7 +48,9 @@ def from_environment(instance_path: Path, env: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or f"sqlite:///{instance_path / 'pulseboard.db'}",
         "MESSAGE_QUEUE": env.get("MESSAGE_QUEUE") or None,
-        "CORS_ORIGINS": origins or list(DEV_ORIGINS),
+        # Empty: same-origin only. The SPA served by the backend, by nginx or
+        # through Vite's proxy (which keeps the Host header) is same-origin.
+        "CORS_ORIGINS": origins,
         "HOST": env.get("HOST", "127.0.0.1"),
         "PORT": int(env.get("PORT", "5000")),
         "ASYNC_MODE": env.get("ASYNC_MODE") or None,

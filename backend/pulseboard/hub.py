@@ -45,7 +45,7 @@ class Hub:
         self.build_frame = build_frame
         self.tick = tick
         self._pending: dict[tuple[str, bool], list] = {}
-        #: Held while appending and while swapping out a tick's batches; a
+        #: Held while appending and while a tick's batches are emitted; a
         #: caller holding it can join a room and snapshot state atomically.
         self.lock = threading.RLock()
         self._flusher_started = False
@@ -72,16 +72,19 @@ class Hub:
 
     def flush(self) -> int:
         """Emit every pending batch now; return how many frames went out."""
+        # Emitting under the lock too: a subscriber joining a room under it was
+        # either a member when a batch went out or finds that batch in the
+        # snapshot it takes, never both (threads interleave otherwise).
         with self.lock:
             pending, self._pending = self._pending, {}
-        for (room, local), items in pending.items():
-            self.socketio.emit(
-                self.event,
-                self.build_frame(room, items),
-                to=room,
-                namespace=self.namespace,
-                ignore_queue=local,
-            )
+            for (room, local), items in pending.items():
+                self.socketio.emit(
+                    self.event,
+                    self.build_frame(room, items),
+                    to=room,
+                    namespace=self.namespace,
+                    ignore_queue=local,
+                )
         self.frames_emitted += len(pending)
         return len(pending)
 

@@ -185,3 +185,22 @@ def test_server_streams_cannot_be_published_into(server, user):
     response = publish(server, user["token"], "system.cpu", {"value": 1})
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
     assert publish(server, user["token"], "Bad Name!", {"value": 1}).status_code == 400
+
+
+def test_published_stream_is_known_to_another_worker_on_the_same_database(server, user, tmp_path,
+                                                                        connect):
+    from support.server import ServerProcess
+
+    other = ServerProcess(tmp_path / "other",
+                          env={"DATABASE_URL": server.env["DATABASE_URL"]}).start()
+    try:
+        publish(server, user["token"], "shared.orders", {"value": 5, "unit": "ops"})
+        client = connect(other, "/charts", user["token"])
+        listed = {s["name"]: s for s in client.call("streams")["streams"]}
+        assert listed["shared.orders"]["unit"] == "ops"
+        ack = client.call("subscribe", {"stream": "shared.orders"})
+        assert ack["ok"] and ack["points"] == []  # windows are per worker
+        publish(other, user["token"], "shared.orders", {"points": [[1, 6]]})
+        client.wait_for("points", lambda f: any(x["points"] == [[1, 6]] for x in f))
+    finally:
+        other.stop()

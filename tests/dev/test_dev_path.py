@@ -2,7 +2,8 @@
 
 The browser talks only to Vite; Vite forwards /api and /socket.io (ws: true)
 to the Flask dev server named by PULSEBOARD_BACKEND (frontend/vite.config.ts).
-The Vite origin is listed in CORS_ORIGINS, as docs/deploy.md tells developers.
+CORS_ORIGINS is left unset, as docs/deploy.md tells developers: through Vite's
+proxy the page is same-origin.
 """
 
 import os
@@ -29,7 +30,7 @@ def dev_servers(tmp_path):
     vite_port = free_port()
     vite_url = f"http://127.0.0.1:{vite_port}"
     flask = ServerProcess(
-        tmp_path / "flask", env={"CORS_ORIGINS": vite_url},
+        tmp_path / "flask", env={"CORS_ORIGINS": ""},
         command=[sys.executable, "-m", "flask", "--app", "pulseboard", "run",
                  "--port", "{port}", "--no-reload"],
     ).start()

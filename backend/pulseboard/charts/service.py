@@ -5,7 +5,9 @@ it: the first ``subscribe`` starts it as a background task and it ends by
 itself on the first tick after the last subscriber left. Its points are
 emitted to this worker's clients only, since every worker samples for its
 own clients. Points published over HTTP go through the message queue (when
-one is configured) so that clients on every worker receive them.
+one is configured) so that clients on every worker receive them, and the
+names of published streams are stored, so every worker can list them and
+accept subscriptions to them.
 """
 
 import re
@@ -14,9 +16,14 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
 from ..hub import Hub
 from ..wire import ApiError
 from .datafile import DataFile
+from .models import PublishedStream
 from .producers import BUILT_IN, RESERVED_PREFIXES, FileKeySampler, StreamInfo
 
 NAMESPACE = "/charts"
@@ -82,6 +89,8 @@ class ChartService:
         """Every stream a client can subscribe to, file keys included."""
         for key in self.data_file.values():
             self._file_stream(FILE_PREFIX + key)
+        for row in db.session.scalars(select(PublishedStream)):
+            self._published_stream(row)
         with self._lock:
             streams = sorted(self._streams.values(), key=lambda s: s.info.name)
         return [s.stats() if with_stats else s.info.as_dict() for s in streams]
@@ -91,9 +100,18 @@ class ChartService:
         stream = self._streams.get(name)
         if stream is None and name.startswith(FILE_PREFIX):
             stream = self._file_stream(name)
+        elif stream is None and STREAM_NAME.match(name):
+            row = db.session.get(PublishedStream, name)  # published through another worker
+            stream = self._published_stream(row) if row else None
         if stream is None:
             raise ApiError("not_found", f"no stream named {name!r}")
         return stream
+
+    def _published_stream(self, row: PublishedStream) -> Stream:
+        with self._lock:
+            if row.name not in self._streams:
+                self._streams[row.name] = Stream(StreamInfo(row.name, row.name, row.unit))
+            return self._streams[row.name]
 
     def _file_stream(self, name: str) -> Stream | None:
         key = name.removeprefix(FILE_PREFIX)
@@ -150,15 +168,23 @@ class ChartService:
             raise ApiError("bad_request", "stream names are 1-64 of a-z, 0-9, '.', '_', '-'")
         if name.startswith(RESERVED_PREFIXES):
             raise ApiError("forbidden", f"{name!r} is produced by the server itself")
-        with self._lock:
-            stream = self._streams.get(name)
-            if stream is None:
-                published = sum(1 for s in self._streams.values() if s.make_sampler is None)
-                if published >= MAX_PUBLISHED_STREAMS:
-                    raise ApiError("too_large", "too many published streams")
-                stream = self._streams[name] = Stream(StreamInfo(name, name, unit or ""))
+        stream = self._streams.get(name) or self._create_published(name, unit or "")
         self._record(stream, points, local=False)
         return len(points)
+
+    def _create_published(self, name: str, unit: str) -> Stream:
+        row = db.session.get(PublishedStream, name)
+        if row is None:
+            if db.session.query(PublishedStream).count() >= MAX_PUBLISHED_STREAMS:
+                raise ApiError("too_large", "too many published streams")
+            row = PublishedStream(name=name, unit=unit)
+            db.session.add(row)
+            try:
+                db.session.commit()
+            except IntegrityError:  # another worker created it first
+                db.session.rollback()
+                row = db.session.get(PublishedStream, name)
+        return self._published_stream(row)
 
     def _record(self, stream: Stream, points: list, local: bool) -> None:
         with self.hub.lock:

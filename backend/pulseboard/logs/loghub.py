@@ -6,7 +6,7 @@ are emitted before the task events, so a client never sees a run
 ``succeeded`` before that run's last lines. Several states of one run within
 a tick are coalesced into the latest.
 
-Unlike the base :class:`~pulseboard.hub.Hub`, the whole flush (swap and
+As in the base :class:`~pulseboard.hub.Hub`, the whole flush (swap and
 emits) runs under :attr:`lock`: a subscriber that joins a room under the lock
 then either was a member when a batch was emitted or finds that batch already
 stored, never both, in threading mode too.
