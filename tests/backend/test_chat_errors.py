@@ -4,6 +4,7 @@ import pytest
 import socketio
 
 from pulseboard import create_app
+from pulseboard.auth.service import register as register_user
 from pulseboard.chat import store
 from pulseboard.chat.limits import RateLimiter
 from pulseboard.chat.mentions import mentioned_names
@@ -175,8 +176,10 @@ def test_store_answers_a_lost_insert_race_with_the_first_row(tmp_path):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'race.db'}",
                       "SECRET_KEY": "test", "ASYNC_MODE": "threading"})
     with app.app_context():
+        alice = register_user("alice", "long-enough-password")
+
         def row(text):
-            return ChatMessage(room="ops", sender_id=1, sender_name="alice", text=text,
+            return ChatMessage(room="ops", sender_id=alice.id, sender_name="alice", text=text,
                                ts=1, client_id="same")
         first, created = store.save(row("first"))
         again, created_again = store.save(row("second"))
