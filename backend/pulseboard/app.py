@@ -13,6 +13,7 @@ from .auth.api import bp as auth_bp
 from .config import from_environment
 from .errors import register_error_handlers
 from .extensions import cors, db, migrate, socketio
+from .middleware import NoWebSocketCompression
 from .origins import origin_checker
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
         manage_session=False,  # no Flask session is used over Socket.IO
         max_http_buffer_size=1_000_000,
     )
+    app.wsgi_app = NoWebSocketCompression(app.wsgi_app)  # outside Socket.IO's middleware
 
     # Services live on the app, shared by its namespaces and blueprints.
     services = app.extensions["pulseboard"] = SimpleNamespace()

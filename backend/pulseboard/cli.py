@@ -10,6 +10,7 @@ otherwise), raises the open-file limit, and lifts eventlet's default cap of
 """
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -42,6 +43,18 @@ def raise_open_file_limit() -> int:
     return soft
 
 
+def tune_garbage_collector() -> None:
+    """Keep full collections from stalling every client at once.
+
+    With 1,000 clients a full collection stopped the worker for 150-200 ms,
+    which was the whole p99 of the chart fan-out (docs/benchmarks.md).
+    ``gc.freeze()`` moves the loaded app's objects out of later collections
+    and a higher first threshold makes collections rarer.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def serve(args: argparse.Namespace) -> None:
     """Run the app on eventlet's (or gevent's) WSGI server."""
     mode = args.async_mode or os.environ.get("ASYNC_MODE") or DEFAULT_ASYNC_MODE
@@ -59,6 +72,7 @@ def serve(args: argparse.Namespace) -> None:
     from .extensions import socketio
 
     app = create_app({"ASYNC_MODE": mode})
+    tune_garbage_collector()
     host = args.host or app.config["HOST"]
     port = args.port or app.config["PORT"]
     options: dict = {"log_output": args.access_log}

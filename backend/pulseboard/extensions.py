@@ -15,7 +15,9 @@ class Base(DeclarativeBase):
     """Declarative base for every Pulseboard model."""
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep their values after a commit: services build the reply from the
+# row they just stored, and expiring it would cost a reload per message.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 cors = CORS()
 socketio = SocketIO()

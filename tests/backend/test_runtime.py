@@ -90,3 +90,18 @@ def test_serve_holds_more_than_eventlets_default_1024_clients(server, user):
     connected, deliveries = asyncio.run(_hold_clients(server.url, user["token"], CLIENTS))
     assert connected == CLIENTS
     assert deliveries == CLIENTS
+
+
+def test_websocket_compression_is_not_negotiated(server):
+    import websocket
+
+    url = f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket"
+    ws = websocket.create_connection(
+        url, header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"],
+        timeout=5)
+    try:
+        assert ws.recv().startswith("0{")  # the engine.io handshake: the upgrade worked
+        headers = {k.lower(): v for k, v in ws.getheaders().items()}
+        assert "sec-websocket-extensions" not in headers
+    finally:
+        ws.close()

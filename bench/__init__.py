@@ -1,0 +1,1 @@
+"""The Pulseboard benchmark: a node load generator (bench/load) and its Python driver."""

@@ -1,0 +1,279 @@
+"""Run the Pulseboard benchmark: ``python -m bench.driver --short|--full``.
+
+Starts the server(s) for each scenario, runs the node load generator against
+them, samples CPU and RSS, and writes ``bench/results/<started>.json`` and the
+run's table into docs/benchmarks.md. ``--short`` (``make bench``) finishes in
+a few minutes; ``--full`` runs every scenario at full size.
+"""
+
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import entries, report
+from .processes import Generator, Profiler
+from .scenarios.charts import broadcast, capacity
+from .scenarios.chat import chat, database_copy, user_pool
+from .servers import REPO, scaled_stack, single_worker
+
+RESULTS = REPO / "bench" / "results"
+DOC = REPO / "docs" / "benchmarks.md"
+
+PROFILES = {
+    # Seconds long: what tests/bench runs so the harness cannot rot.
+    "smoke": {
+        "fanout": {"clients": 20, "rates": (50,), "seconds": 2},
+        "saturation": {"clients": 20, "streams": 2, "seconds": 2},
+        "capacity": {"clients": 100, "processes": 2},
+        "chat": {"users": 12, "rooms": 3, "seconds": 3},
+        "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 20,
+                  "rates": (50,), "saturation_streams": 2, "seconds": 2},
+        "scaleout": {"clients": 20, "rate": 50, "streams": 2, "seconds": 2},
+    },
+    "short": {
+        "fanout": {"clients": 500, "rates": (50, 500, 5000), "seconds": 5},
+        "saturation": {"clients": 500, "streams": 5, "seconds": 5},
+        "capacity": {"clients": 2000, "processes": 2},
+        "chat": {"users": 200, "rooms": 20, "seconds": 10},
+        "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 200,
+                  "rates": (50,), "saturation_streams": 3, "seconds": 4},
+        "scaleout": {"clients": 300, "rate": 500, "streams": 3, "seconds": 4},
+    },
+    "full": {
+        "fanout": {"clients": 1000, "rates": (50, 500, 5000), "seconds": 15},
+        "saturation": {"clients": 1000, "streams": 10, "seconds": 15},
+        "capacity": {"clients": 10_000, "processes": 2},
+        "chat": {"users": 1000, "rooms": 100, "seconds": 30},
+        "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 1000,
+                  "rates": (50, 500), "saturation_streams": 10, "seconds": 10},
+        "scaleout": {"clients": 1000, "rate": 500, "streams": 10, "seconds": 10},
+    },
+}
+SCENARIOS = ("fanout", "saturation", "capacity", "chat", "modes", "scaleout")
+
+
+@dataclass
+class Run:
+    """One benchmark run: its sizes, scratch folder and the entries measured."""
+
+    profile: str
+    sizes: dict
+    workdir: Path
+    async_mode: str
+    profile_dir: Path | None = None
+    entries: list = field(default_factory=list)
+    scenario: str = ""  # the step running now, e.g. "modes"; each entry records it
+
+    def label(self, what: str = "1 worker", mode: str | None = None) -> str:
+        """How the table names a deployment: ``1 worker (eventlet)``, ``… no deflate)``."""
+        details = [mode or self.async_mode]
+        if Generator.defaults.get("deflate") is False:
+            details.append("no deflate")
+        return f"{what} ({', '.join(details)})"
+
+    def profiler(self, dep, label: str):
+        """A factory of py-spy profilers on the (first) worker, when --py-spy is on."""
+        if self.profile_dir is None:
+            return contextlib.nullcontext
+        self.profile_dir.mkdir(parents=True, exist_ok=True)
+        path = self.profile_dir / f"{label.replace(' ', '_')}.txt"
+        return lambda: Profiler(dep.workers[0].process.pid, path)
+
+    def measure(self, name: str, deployment: str, step, dep=None) -> None:
+        """Run ``step()`` (returning entries); a failure becomes an error entry.
+
+        The entry of a failure keeps the end of each worker's log.
+        """
+        started = time.monotonic()
+        print(f"-- {name} on {deployment}", flush=True)
+        try:
+            produced = step()
+        except Exception as exc:  # one failed scenario must not hide the others
+            traceback.print_exc()
+            logs = [w.log()[-3000:] for w in dep.workers] if dep is not None else []
+            for log in logs:
+                print(log, file=sys.stderr)
+            produced = [{"name": name, "deployment": deployment, "error": repr(exc),
+                         "worker_logs": logs}]
+        for entry in produced:
+            entry["scenario"] = self.scenario
+            entry["seconds"] = round(time.monotonic() - started, 1)
+            print("   " + report._row(entry), flush=True)
+        self.entries.extend(produced)
+
+
+def _fanout_entry(run: Run, dep, deployment: str, sizes: dict, rate: int) -> dict:
+    # At 50 pts/s every point is its own POST stamped by the server (the
+    # target's "server timestamp"); faster, points are batched per 20 ms.
+    result = broadcast(dep, f"fanout{rate}", sizes["clients"], rate, sizes["seconds"],
+                       server_time=rate <= 50,
+                       profiler=run.profiler(dep, f"fanout-{rate}-{deployment}"))
+    target = entries.TARGET_FANOUT_P99_MS if rate == 50 else None
+    return entries.broadcast_entry(f"chart fan-out {rate} pts/s", deployment, result, target)
+
+
+def _saturation_entry(run: Run, dep, deployment: str, clients: int, streams: int,
+                      seconds: float) -> dict:
+    # One point per stream per tick: each stream can fill every frame the hub sends.
+    # Past saturation the frames queue up per client, so the drain is long:
+    # a late point is latency, only a point that never comes is loss.
+    result = broadcast(dep, "saturation", clients, 20, seconds, streams=streams,
+                       interval_ms=50, drain_s=max(10, 3 * seconds),
+                       profiler=run.profiler(dep, f"saturation-{deployment}"))
+    return entries.broadcast_entry("broadcast saturation", deployment, result, None)
+
+
+def step_fanout(run: Run) -> None:
+    """Scenario 1: one stream, many subscribers, 50 / 500 / 5,000 points/s."""
+    sizes = run.sizes["fanout"]
+    with single_worker(run.workdir / "fanout", run.async_mode) as dep:
+        deployment = run.label()
+        for rate in sizes["rates"]:
+            run.measure(f"chart fan-out {rate} pts/s", deployment,
+                        lambda rate=rate: [_fanout_entry(run, dep, deployment, sizes, rate)], dep)
+
+
+def step_saturation(run: Run) -> None:
+    """Scenario 2: frames per second delivered when every tick has a frame for every stream."""
+    sizes = run.sizes["saturation"]
+    with single_worker(run.workdir / "saturation", run.async_mode) as dep:
+        deployment = run.label()
+        run.measure("broadcast saturation", deployment, lambda: [_saturation_entry(
+            run, dep, deployment, sizes["clients"], sizes["streams"], sizes["seconds"])], dep)
+
+
+def step_capacity(run: Run) -> None:
+    """Scenario 3: idle clients on one worker, connect rate and RSS per connection."""
+    sizes = run.sizes["capacity"]
+    with single_worker(run.workdir / "capacity", run.async_mode) as dep:
+        deployment = run.label()
+        run.measure("capacity", deployment, lambda: [entries.capacity_entry(
+            deployment, capacity(dep, sizes["clients"], sizes["processes"]))], dep)
+
+
+def step_chat(run: Run) -> None:
+    """Scenario 4: users in rooms sending one message per second each."""
+    sizes = run.sizes["chat"]
+    pool_db, users = user_pool(sizes["users"], run.workdir)
+    env = database_copy(pool_db, run.workdir / "chat")
+    with single_worker(run.workdir / "chat", run.async_mode, env=env) as dep:
+        deployment = run.label()
+
+        def measure():
+            result = chat(dep, users, sizes["rooms"], sizes["seconds"],
+                          profiler=run.profiler(dep, "chat"))
+            return [entries.chat_entry(deployment, result)]
+
+        run.measure("chat", deployment, measure, dep)
+
+
+def step_modes(run: Run) -> None:
+    """Scenario 5: scenarios 1-2 under eventlet, gevent and threading."""
+    sizes = run.sizes["modes"]
+    for mode in sizes["modes"]:
+        with single_worker(run.workdir / f"mode-{mode}", mode) as dep:
+            deployment = run.label(mode=mode)
+            for rate in sizes["rates"]:
+                run.measure(f"chart fan-out {rate} pts/s", deployment,
+                            lambda rate=rate, dep=dep, deployment=deployment: [
+                                _fanout_entry(run, dep, deployment, sizes, rate)], dep)
+            run.measure("broadcast saturation", deployment,
+                        lambda dep=dep, deployment=deployment: [_saturation_entry(
+                            run, dep, deployment, sizes["clients"],
+                            sizes["saturation_streams"], sizes["seconds"])], dep)
+
+
+def step_scaleout(run: Run) -> None:
+    """Scenario 6: one worker against two workers + Redis behind nginx."""
+    sizes = run.sizes["scaleout"]
+    setups = (
+        (run.label("1 worker"), lambda: single_worker(run.workdir / "scale-1", run.async_mode)),
+        (run.label("2 workers + Redis + nginx"),
+         lambda: scaled_stack(run.workdir / "scale-2", run.async_mode)),
+    )
+    for deployment, start in setups:
+        with start() as dep:
+            run.measure(f"chart fan-out {sizes['rate']} pts/s", deployment,
+                        lambda dep=dep, deployment=deployment: [
+                            _fanout_entry(run, dep, deployment, sizes, sizes["rate"])], dep)
+            run.measure("broadcast saturation", deployment,
+                        lambda dep=dep, deployment=deployment: [_saturation_entry(
+                            run, dep, deployment, sizes["clients"], sizes["streams"],
+                            sizes["seconds"])], dep)
+
+
+STEPS = {"fanout": step_fanout, "saturation": step_saturation, "capacity": step_capacity,
+         "chat": step_chat, "modes": step_modes, "scaleout": step_scaleout}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The driver's command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.driver", description=__doc__)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--short", action="store_const", dest="profile", const="short",
+                      help="the short run of `make bench` (default)")
+    size.add_argument("--full", action="store_const", dest="profile", const="full",
+                      help="every scenario at full size")
+    size.add_argument("--smoke", action="store_const", dest="profile", const="smoke",
+                      help="a seconds-long run at tiny sizes (the harness's own check)")
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS,
+                        help="run only this scenario (repeatable)")
+    parser.add_argument("--async-mode", default="eventlet",
+                        choices=("eventlet", "gevent", "threading"),
+                        help="server mode for scenarios 1-4 and 6 (default: eventlet)")
+    parser.add_argument("--py-spy", action="store_true",
+                        help="record py-spy profiles of the worker (bench/results/profiles/)")
+    parser.add_argument("--no-deflate", action="store_true",
+                        help="clients do not offer permessage-deflate (browsers do)")
+    parser.add_argument("--no-docs", action="store_true",
+                        help="do not update docs/benchmarks.md")
+    parser.set_defaults(profile="short")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the selected scenarios and write the results; return the run."""
+    args = build_parser().parse_args(argv)
+    started = datetime.now().isoformat(timespec="seconds")
+    workdir = Path(tempfile.mkdtemp(prefix="pulseboard-bench-"))
+    run = Run(args.profile, PROFILES[args.profile], workdir, args.async_mode)
+    if args.no_deflate:
+        Generator.defaults["deflate"] = False
+    if args.py_spy:
+        run.profile_dir = RESULTS / "profiles" / started.replace(":", "-")
+    machine = report.machine_info()
+    clock = time.monotonic()
+    try:
+        for name in args.scenario or SCENARIOS:
+            run.scenario = name
+            STEPS[name](run)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    options = [args.async_mode] if args.async_mode != "eventlet" else []
+    options += ["no-deflate"] if args.no_deflate else []
+    record = {
+        "profile": args.profile, "block": "-".join([args.profile, *options]),
+        "started": started, "seconds": time.monotonic() - clock,
+        "async_mode": args.async_mode, "deflate": not args.no_deflate,
+        "machine": machine,
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "entries": run.entries,
+    }
+    path = report.write_json(record, RESULTS)
+    if not args.no_docs:
+        report.update_docs(record, DOC)
+    print(report.table(record))
+    print(f"results: {path}")
+    return record
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,76 @@
+"""Turn a scenario's result into a table entry: a name, a throughput, a verdict."""
+
+TARGET_FANOUT_P99_MS = 100
+TARGET_RSS_PER_CONNECTION_KB = 30
+TARGET_CHAT_P99_MS = 50
+
+
+def _server(result: dict) -> dict:
+    """The workers' resources summed (one worker: just its own)."""
+    resources = result.get("resources") or {}
+    workers = [v for k, v in resources.items() if k.startswith("worker")]
+    if not workers:
+        return {}
+    return {
+        "cpu_mean": round(sum(w["cpu_mean"] or 0 for w in workers), 1),
+        "rss_peak_mb": round(sum(w["rss_peak_mb"] for w in workers), 1),
+    }
+
+
+def broadcast_entry(name: str, deployment: str, result: dict, target_p99: float | None) -> dict:
+    """A fan-out or saturation entry; ``target_p99`` adds the latency target."""
+    p = result["params"]
+    met = result["loss"] == 0 and result["duplicates"] == 0
+    target = "loss 0"
+    if target_p99 is not None:
+        met = met and (result["latency"]["p99_ms"] or 1e9) <= target_p99
+        target = f"p99 ≤ {target_p99} ms, loss 0"
+    server = _server(result)
+    # Frames per second of server CPU: comparable across runs on a busy machine.
+    per_cpu = result["frames_per_s"] / max(server.get("cpu_mean") or 0, 1) * 100
+    return {
+        "name": name, "deployment": deployment,
+        "load": f"{p['clients']:,} clients x {p['streams']} stream(s), "
+                f"{result['published']['points_per_s']:g} pts/s published"
+                + (" (server-stamped)" if p.get("server_time") else ""),
+        "throughput": f"{result['frames_per_s']:,.0f} frames/s "
+                      f"({per_cpu:,.0f} per server CPU-s), "
+                      f"{result['points_per_s']:,.0f} pts/s delivered",
+        "frames_per_cpu_s": round(per_cpu),
+        "latency": result["latency"], "loss": result["loss"], "server": server,
+        "target": target, "met": met, "result": result,
+    }
+
+
+def capacity_entry(deployment: str, result: dict) -> dict:
+    """The idle-capacity entry: connect rate and RSS per connection."""
+    clients = result["params"]["clients"]
+    per_kb = result["rss_per_connection_kb"]
+    met = (result["loss"] == 0 and result["connected"] == clients
+           and per_kb <= TARGET_RSS_PER_CONNECTION_KB)
+    return {
+        "name": "capacity (idle clients)", "deployment": deployment,
+        "load": f"{clients:,} clients",
+        "throughput": f"{result['connect_rate']:,.0f} connects/s, {per_kb} KB RSS/connection",
+        "latency": result["latency"], "loss": result["loss"], "server": _server(result),
+        "target": f"≤ {TARGET_RSS_PER_CONNECTION_KB} KB/conn, loss 0", "met": met,
+        "result": result,
+    }
+
+
+def chat_entry(deployment: str, result: dict) -> dict:
+    """The chat entry: ack round trip (the p50/p99 shown) and broadcast delivery."""
+    p = result["params"]
+    delivery = result["delivery_latency"]
+    worst_p99 = max(result["ack_latency"]["p99_ms"] or 1e9, delivery["p99_ms"] or 1e9)
+    met = result["loss"] == 0 and worst_p99 <= TARGET_CHAT_P99_MS
+    return {
+        "name": "chat round trip (ack)", "deployment": deployment,
+        "load": f"{p['users']:,} users in {p['rooms']} rooms, "
+                f"1 msg / {p['interval_ms'] / 1000:g} s each",
+        "throughput": f"{result['messages_per_s']:,.0f} msgs/s, "
+                      f"{result['deliveries_per_s']:,.0f} deliveries/s; delivery "
+                      f"p50 {delivery['p50_ms']} / p99 {delivery['p99_ms']} ms",
+        "latency": result["ack_latency"], "loss": result["loss"], "server": _server(result),
+        "target": f"p99 ≤ {TARGET_CHAT_P99_MS} ms, loss 0", "met": met, "result": result,
+    }

@@ -1,0 +1,145 @@
+// The "chat" role: users on /chat spread over rooms, each sending one message
+// per interval. Reports the ack round trip (send -> ack) and the broadcast
+// latency (send -> receipt by the other members), and counts every message
+// each other member of the room should have received.
+import {
+  Histogram, hardDeadline, inWaves, nowMs, openSocket, readCommands, report, round, sleep,
+} from "./common.mjs";
+
+export async function runChat(config) {
+  const users = config.users; // [{token, username}]
+  const intervalMs = config.interval_ms ?? 1000;
+  const perUser = Math.floor((config.duration_s * 1000) / intervalMs);
+  const ackLatency = new Histogram();
+  const deliveryLatency = new Histogram();
+  const members = new Map(); // room -> sockets joined
+  const sendTimes = new Map(); // client_id -> ms
+  const refused = {};
+  const stats = {
+    sent: 0, acked: 0, expected: 0, received: 0, selfEcho: 0, duplicates: 0, disconnects: 0,
+  };
+  let connectFailures = {};
+  let connectSeconds = 0;
+  let finished = false;
+  const sockets = [];
+
+  const roomOf = (index) => `bench-${index % config.rooms}`;
+
+  async function openOne(index) {
+    const socket = await openSocket(config, "/chat", users[index].token, index);
+    const seen = new Set();
+    socket.on("message", (message) => {
+      const sentAt = sendTimes.get(message?.client_id);
+      if (sentAt === undefined) return;
+      if (seen.has(message.id)) {
+        stats.duplicates++;
+        return;
+      }
+      seen.add(message.id);
+      if (message.client_id.startsWith(`${index}-`)) {
+        stats.selfEcho++;
+        return;
+      }
+      stats.received++;
+      deliveryLatency.add(nowMs() - sentAt);
+    });
+    socket.on("disconnect", () => {
+      if (!finished) stats.disconnects++;
+    });
+    const room = roomOf(index);
+    const ack = await socket.timeout(30_000).emitWithAck("join", { room });
+    if (!ack?.ok) {
+      socket.close();
+      throw new Error(`join refused: ${JSON.stringify(ack)}`);
+    }
+    if (!members.has(room)) members.set(room, []);
+    members.get(room).push(socket);
+    sockets.push(socket);
+    return { socket, index, room };
+  }
+
+  async function send(user, k) {
+    const clientId = `${user.index}-${k}`;
+    const sentAt = nowMs();
+    sendTimes.set(clientId, sentAt);
+    stats.sent++;
+    let ack;
+    try {
+      ack = await user.socket.timeout(30_000).emitWithAck("message", {
+        room: user.room, text: `bench message ${k} from user ${user.index}`, client_id: clientId,
+      });
+    } catch {
+      ack = { ok: false, error: { code: "timeout" } };
+    }
+    ackLatency.add(nowMs() - sentAt);
+    if (ack?.ok) {
+      stats.acked++;
+      stats.expected += members.get(user.room).length - 1;
+    } else {
+      const code = ack?.error?.code ?? "malformed";
+      refused[code] = (refused[code] ?? 0) + 1;
+    }
+  }
+
+  async function talk(user) {
+    const phase = Math.random() * intervalMs; // spread senders over the interval
+    const start = nowMs() + phase;
+    for (let k = 0; k < perUser; k++) {
+      const wait = start + k * intervalMs - nowMs();
+      if (wait > 0) await sleep(wait);
+      await send(user, k);
+    }
+  }
+
+  async function finish(why) {
+    if (finished) return;
+    finished = true;
+    await report("result", {
+      role: "chat",
+      why,
+      users: users.length,
+      rooms: config.rooms,
+      connected: sockets.length,
+      connect_failures: connectFailures,
+      connect_seconds: round(connectSeconds, 3),
+      still_connected: sockets.filter((socket) => socket.connected).length,
+      disconnects: stats.disconnects,
+      messages_per_user: perUser,
+      sent: stats.sent,
+      acked: stats.acked,
+      refused,
+      expected_deliveries: stats.expected,
+      received: stats.received,
+      self_echo: stats.selfEcho,
+      duplicates: stats.duplicates,
+      lost: Math.max(0, stats.expected - stats.received),
+      send_seconds: round(sendSeconds, 3),
+      messages_per_s: round(stats.acked / Math.max(sendSeconds, 0.001), 1),
+      deliveries_per_s: round(stats.received / Math.max(sendSeconds, 0.001), 1),
+      ack_latency: ackLatency.summary(),
+      delivery_latency: deliveryLatency.summary(),
+    });
+    for (const socket of sockets) socket.close();
+  }
+
+  let sendSeconds = 0;
+  hardDeadline(config.deadline_s ?? 180, finish);
+  readCommands(() => {}, async () => {
+    await finish("stdin closed");
+    process.exit(0);
+  });
+
+  const waves = await inWaves(users.length, config.connect_concurrency ?? 50, openOne);
+  connectFailures = waves.failures;
+  connectSeconds = waves.seconds;
+  report("ready", { connected: sockets.length, connect_failures: connectFailures,
+    connect_seconds: round(connectSeconds, 3) });
+
+  const started = nowMs();
+  await Promise.all(waves.opened.map(talk));
+  sendSeconds = (nowMs() - started) / 1000;
+  const drainUntil = nowMs() + (config.drain_s ?? 5) * 1000;
+  while (stats.received < stats.expected && nowMs() < drainUntil) await sleep(50);
+  await finish(stats.received >= stats.expected ? "complete" : "drain timeout");
+  process.exit(0);
+}

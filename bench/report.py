@@ -1,0 +1,124 @@
+"""Results: the JSON file of a run, and its table in docs/benchmarks.md.
+
+The table of a run replaces the block between ``<!-- bench:<block>:start -->``
+and ``<!-- bench:<block>:end -->`` in docs/benchmarks.md (``<block>`` is the
+profile plus any non-default option), so a short run never overwrites the full
+run's numbers and the prose around them stays.
+"""
+
+import json
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import psutil
+
+from .stats import without_histograms
+
+PACKAGES = ("python-socketio", "python-engineio", "flask-socketio", "eventlet", "gevent")
+
+
+def machine_info() -> dict:
+    """What the numbers were measured on."""
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    try:
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except OSError:
+        node = None
+    return {
+        "cpu": model,
+        "cores": psutil.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "node": node,
+        "packages": {name: _version(name) for name in PACKAGES},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def write_json(run: dict, directory: Path) -> Path:
+    """Write the run (without histograms) to ``directory/<started>.json``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{run['started'].replace(':', '-')}.json"
+    path.write_text(json.dumps(without_histograms(run), indent=2))
+    return path
+
+
+def _fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and value >= 100:
+        value = round(value)
+    return f"{value:,}{unit}" if isinstance(value, int) else f"{value}{unit}"
+
+
+def _row(entry: dict) -> str:
+    name = f"{entry['scenario']}: {entry['name']}" if entry.get("scenario") else entry["name"]
+    if "error" in entry:
+        return (f"| {name} | {entry.get('deployment', '')} | - | - | - | - | - | - | - "
+                f"| error: {entry['error'][:80]} |")
+    latency = entry.get("latency") or {}
+    server = entry.get("server") or {}
+    verdict = {True: "met", False: "**missed**", None: ""}[entry.get("met")]
+    return "| " + " | ".join([
+        name,
+        entry.get("deployment", ""),
+        entry.get("load", ""),
+        entry.get("throughput", ""),
+        _fmt(latency.get("p50_ms"), " ms"),
+        _fmt(latency.get("p99_ms"), " ms"),
+        _fmt(entry.get("loss")),
+        _fmt(server.get("cpu_mean"), " %"),
+        _fmt(server.get("rss_peak_mb"), " MB"),
+        f"{entry.get('target', '')} {verdict}".strip(),
+    ]) + " |"
+
+
+def table(run: dict) -> str:
+    """The markdown block of one run: machine line and one row per entry."""
+    machine = run["machine"]
+    packages = ", ".join(f"{k} {v}" for k, v in machine["packages"].items() if v)
+    lines = [
+        f"Run `{run['profile']}` started {run['started']} ({run['seconds']:.0f} s), "
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, "
+        f"Python {machine['python']}, Node {machine['node']}; {packages}. "
+        f"Load average at start {machine['load_average']}, at end {run['load_average_end']}.",
+        "",
+        "| scenario | server | load | throughput | p50 | p99 | loss | server CPU | server RSS "
+        "| target |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *(_row(entry) for entry in run["entries"]),
+    ]
+    return "\n".join(lines)
+
+
+def update_docs(run: dict, doc: Path) -> None:
+    """Replace this run's block in ``doc`` (appending it if missing).
+
+    The block is named by the profile plus any non-default option, e.g.
+    ``full`` or ``full-gevent``, so variants never overwrite the baseline.
+    """
+    name = run.get("block", run["profile"])
+    start = f"<!-- bench:{name}:start -->"
+    end = f"<!-- bench:{name}:end -->"
+    block = f"{start}\n{table(run)}\n{end}"
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + f"\n\n{block}\n"
+    doc.write_text(text)

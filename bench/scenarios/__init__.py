@@ -1,0 +1,1 @@
+"""Benchmark scenarios: each takes a running deployment and returns a result dict."""

@@ -1,0 +1,93 @@
+"""The servers a scenario runs against: one worker, or workers + Redis behind nginx.
+
+One worker is ``tests/support/server.ServerProcess`` (the same process the
+tests start). The scaled stack adds ``redis-server`` and nginx running nginx/nginx.conf
+(through tests/support/stack.py). nginx hashes the client address, as the
+deployment does, so the load generator spreads its clients over the source
+addresses 127.0.0.2-127.0.0.101.
+"""
+
+import contextlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from support.server import ServerProcess, wait_for_http  # noqa: E402
+from support.stack import Nginx, Redis  # noqa: E402
+
+#: Source addresses for clients of a stack behind nginx (all of 127/8 is loopback).
+LOOPBACK_SOURCES = [f"127.0.0.{i}" for i in range(2, 102)]
+
+
+@dataclass
+class Deployment:
+    """What a scenario talks to: a base URL and the processes behind it."""
+
+    url: str
+    workers: list[ServerProcess]
+    extra_pids: dict[str, int] = field(default_factory=dict)
+    local_addresses: list[str] = field(default_factory=list)
+
+    def pids(self) -> dict[str, int]:
+        """Every process to sample, labelled: worker0, worker1, nginx, redis."""
+        pids = {f"worker{i}": w.process.pid for i, w in enumerate(self.workers)}
+        return {**pids, **self.extra_pids}
+
+
+def _worker_env(extra: dict | None = None) -> dict:
+    return {"LOG_LEVEL": "WARNING", "PYTHONPATH": str(REPO), **(extra or {})}
+
+
+def _worker(workdir: Path, env: dict, async_mode: str) -> ServerProcess:
+    return ServerProcess(workdir, env=env, async_mode=async_mode)
+
+
+@contextlib.contextmanager
+def single_worker(workdir: Path, async_mode: str = "eventlet", env: dict | None = None):
+    """One ``pulseboard serve`` worker; stopped on exit whatever happens.
+
+    :param env: extra environment, e.g. ``DATABASE_URL`` of a prepared database.
+    """
+    worker = _worker(workdir / f"worker-{async_mode}", _worker_env(env), async_mode)
+    try:
+        worker.start(timeout=60)
+        yield Deployment(worker.url, [worker])
+    finally:
+        worker.stop()
+
+
+@contextlib.contextmanager
+def scaled_stack(workdir: Path, async_mode: str = "eventlet", env: dict | None = None):
+    """Two workers sharing Redis and one SQLite file, behind nginx/nginx.conf.
+
+    Redis and nginx come from tests/support/stack.py, which runs the
+    repository's own nginx.conf with only ports and paths rewritten.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    redis = nginx = None
+    workers: list[ServerProcess] = []
+    try:
+        redis = Redis().start()
+        worker_env = _worker_env({
+            "MESSAGE_QUEUE": redis.url,
+            "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}",
+            **(env or {}),
+        })
+        for i in range(2):  # one after the other: they share the SQLite file
+            workers.append(_worker(workdir / f"worker{i}", worker_env, async_mode))
+            workers[-1].start(timeout=60)
+        nginx = Nginx([f"127.0.0.1:{w.port}" for w in workers]).start()
+        wait_for_http(f"{nginx.url}/api/health", 30)
+        yield Deployment(nginx.url, workers,
+                         {"nginx": nginx.process.pid, "redis": redis.process.pid},
+                         LOOPBACK_SOURCES)
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        for worker in workers:
+            worker.stop()
+        if redis is not None:
+            redis.stop()
