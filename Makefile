@@ -55,7 +55,7 @@ dev: install  ## Flask dev server with reload (pair it with `cd frontend && npm 
 # -- checking ------------------------------------------------------------------
 
 lint: install $(NPM_STAMP)  ## ruff and eslint
-	$(BIN)/ruff check backend tests
+	$(BIN)/ruff check backend tests bench
 	cd frontend && npm run lint
 
 test-backend: install  ## backend tests only
