@@ -57,6 +57,11 @@ def tune_garbage_collector() -> None:
 
 def serve(args: argparse.Namespace) -> None:
     """Run the app on eventlet's (or gevent's) WSGI server."""
+    # python-dotenv starts no threads and takes no locks: safe before patching,
+    # and it must come first so that ASYNC_MODE in .env is honoured.
+    from dotenv import find_dotenv, load_dotenv
+
+    load_dotenv(find_dotenv(usecwd=True))  # the .env `flask run` reads: from the cwd up
     mode = args.async_mode or os.environ.get("ASYNC_MODE") or DEFAULT_ASYNC_MODE
     _monkey_patch(mode)
     fd_limit = raise_open_file_limit()
@@ -65,9 +70,6 @@ def serve(args: argparse.Namespace) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    from dotenv import load_dotenv
-
-    load_dotenv()  # a .env in the working directory, as `flask run` reads
     from . import create_app
     from .extensions import socketio
 

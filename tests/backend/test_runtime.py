@@ -105,3 +105,16 @@ def test_websocket_compression_is_not_negotiated(server):
         assert "sec-websocket-extensions" not in headers
     finally:
         ws.close()
+
+
+def test_serve_reads_async_mode_from_dot_env(tmp_path):
+    workdir = tmp_path / "dotenv"
+    workdir.mkdir()
+    (workdir / ".env").write_text("ASYNC_MODE=gevent\n")
+    server = ServerProcess(workdir, command=[
+        sys.executable, "-m", "pulseboard", "serve", "--port", "{port}"]).start()
+    try:
+        health = requests.get(f"{server.url}/api/health", timeout=5).json()
+        assert health["async_mode"] == "gevent"
+    finally:
+        server.stop()
