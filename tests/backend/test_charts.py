@@ -6,6 +6,8 @@ import time
 import pytest
 import requests
 
+from support.clients import wait_until
+
 
 def publish(server, token, name, body):
     return requests.post(f"{server.url}/api/streams/{name}/points", json=body,
@@ -16,14 +18,6 @@ def stream_state(server, name):
     streams = requests.get(f"{server.url}/api/streams", timeout=5).json()["streams"]
     return next(s for s in streams if s["name"] == name)
 
-
-def wait_until(condition, timeout=10, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return False
 
 
 def all_points(client, stream):

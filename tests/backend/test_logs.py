@@ -8,7 +8,7 @@ import pytest
 import requests
 import socketio
 
-from support.clients import register
+from support.clients import register, wait_until
 from support.server import ServerProcess
 
 FINAL = ("succeeded", "failed", "cancelled")
@@ -156,15 +156,6 @@ def process_gone(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return True
     return state in ("Z", "X")
-
-
-def wait_until(condition, timeout: float = 10, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 def subscribe_all(client, task_id: int, after_seq: int | None = None) -> list[dict]:

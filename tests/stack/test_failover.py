@@ -1,10 +1,9 @@
 """A worker dies: its clients reconnect through nginx to the other and resume."""
 
-import time
 
 import requests
 
-from support.clients import unique_name
+from support.clients import unique_name, wait_until
 
 
 def answering_pid(stack) -> int:
@@ -19,14 +18,6 @@ def worker_behind_nginx(stack):
     assert len(answers) == 1, f"not sticky: {answers}"
     return stack.worker_by_pid(answers.pop())
 
-
-def wait_until(condition, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_killed_worker_clients_reconnect_through_nginx_and_resume(stack, open_socket, new_user):
@@ -50,12 +41,14 @@ def test_killed_worker_clients_reconnect_through_nginx_and_resume(stack, open_so
 
     try:
         victim.kill()
-        assert wait_until(lambda: not moving.sio.connected or connects), "no disconnect seen"
+        assert wait_until(lambda: not moving.sio.connected or connects, timeout=20), \
+            "no disconnect seen"
         while_down = [staying.call("message", {"room": room, "text": f"missed {n}"})
                       for n in range(3)]
         assert all(ack["ok"] for ack in [*before, *while_down])
 
-        assert wait_until(lambda: connects and moving.sio.connected), victim.log()[-2000:]
+        assert wait_until(lambda: connects and moving.sio.connected, timeout=20), \
+            victim.log()[-2000:]
         assert moving.sio.get_sid("/chat") != first_sid
         assert worker_behind_nginx(stack) is survivor
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 import socketio
 
-from support.clients import SocketClient, unique_name
+from support.clients import SocketClient, unique_name, wait_until
 from support.stack import DIST
 
 SECURITY_HEADERS = {
@@ -81,14 +81,6 @@ def test_websocket_upgrade_through_nginx_passes_the_origin_check(stack, open_soc
     finally:
         polling.disconnect()
 
-
-def wait_until(condition, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def _send_during_reloads(stack, senders, room, stop_after, acks, errors):

@@ -16,6 +16,16 @@ def unique_name(prefix: str = "user") -> str:
     return f"{prefix}{next(_names)}{int(time.time() * 1000) % 100000}"
 
 
+def wait_until(condition, timeout: float = 10, interval: float = 0.05) -> bool:
+    """Poll ``condition()`` until it is true (True) or ``timeout`` passes (False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False
+
+
 def register(base_url: str, username: str | None = None, password: str = "correct-horse") -> dict:
     """Register a user and return ``{token, user}``."""
     username = username or unique_name()
