@@ -47,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
         message_queue=app.config["MESSAGE_QUEUE"],
         cors_allowed_origins=origin_checker(origins),
         manage_session=False,  # no Flask session is used over Socket.IO
-        max_http_buffer_size=1_000_000,
+        max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
     )
     app.wsgi_app = NoWebSocketCompression(app.wsgi_app)  # outside Socket.IO's middleware
 

@@ -59,4 +59,7 @@ def from_environment(instance_path: Path, env: dict | None = None) -> dict:
         "TOKEN_MAX_AGE": int(env.get("TOKEN_MAX_AGE", str(7 * 24 * 3600))),
         "TASK_CONCURRENCY": int(env.get("TASK_CONCURRENCY", "2")),
         "SPA_DIST": env.get("SPA_DIST") or None,
+        # Any request body, chunked ones included, is refused past this (413
+        # `too_large`); the same bound as Socket.IO's max_http_buffer_size.
+        "MAX_CONTENT_LENGTH": 1_000_000,
     }

@@ -22,7 +22,8 @@ import redis
 import socketio
 
 from .charts.service import NAMESPACE as CHARTS_NAMESPACE
-from .charts.service import STREAM_NAME, now_ms, stream_room
+from .charts.service import STREAM_NAME, stream_room
+from .wire import now_ms
 
 #: The Redis channel Flask-SocketIO workers subscribe to unless told otherwise.
 FLASK_SOCKETIO_CHANNEL = "flask-socketio"

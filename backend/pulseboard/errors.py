@@ -5,13 +5,13 @@ import logging
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from .wire import ApiError, fail
+from .wire import HTTP_STATUS, ApiError, fail
 
 log = logging.getLogger(__name__)
 
-STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden",
-                404: "not_found", 405: "bad_request", 413: "too_large",
-                415: "bad_request", 429: "rate_limited"}
+#: The contract's code for an HTTP error Werkzeug raises itself.
+STATUS_CODES = {status: code for code, status in HTTP_STATUS.items()} | {
+    405: "bad_request", 415: "bad_request"}
 
 
 def register_error_handlers(app: Flask) -> None:

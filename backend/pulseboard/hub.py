@@ -10,8 +10,8 @@ number of subscribers.
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +21,28 @@ DEFAULT_TICK = 0.05
 FrameBuilder = Callable[[str, list], Any]
 
 
+def latest_by_id(items: Iterable[dict]) -> list[dict]:
+    """Coalesce updates of one object within a tick: the last item per ``id`` wins."""
+    return list({item["id"]: item for item in items}.values())
+
+
+class Frame(NamedTuple):
+    """One emit of a tick: ``event`` with ``data`` to ``to`` (a room or rooms)."""
+
+    event: str
+    data: Any
+    to: str | list[str]
+    local: bool = False
+
+
 class Hub:
     """Collects items per room and emits them in one frame per room per tick.
 
     :param socketio: the ``flask_socketio.SocketIO`` instance to emit with.
     :param namespace: the namespace the frames go to, e.g. ``/charts``.
     :param event: the event name of a frame, e.g. ``points``.
-    :param build_frame: ``(room, items) -> payload`` for one room's batch.
+    :param build_frame: ``(room, items) -> payload`` for one room's batch; not
+        needed by a subclass that overrides :meth:`frames`.
     :param tick: seconds between flushes (the contract allows at most 0.1).
     """
 
@@ -36,7 +51,7 @@ class Hub:
         socketio,
         namespace: str,
         event: str,
-        build_frame: FrameBuilder,
+        build_frame: FrameBuilder | None = None,
         tick: float = DEFAULT_TICK,
     ):
         self.socketio = socketio
@@ -49,7 +64,6 @@ class Hub:
         #: caller holding it can join a room and snapshot state atomically.
         self.lock = threading.RLock()
         self._flusher_started = False
-        self.frames_emitted = 0
 
     def append(self, room: str, items: list, local: bool = False) -> None:
         """Queue ``items`` for ``room``; they leave with the next tick's frame.
@@ -70,23 +84,25 @@ class Hub:
         """How many items for ``room`` wait for the next tick (call with :attr:`lock`)."""
         return sum(len(items) for (r, _), items in self._pending.items() if r == room)
 
-    def flush(self) -> int:
-        """Emit every pending batch now; return how many frames went out."""
+    def frames(self, pending: dict[tuple[str, bool], list]) -> Iterable[Frame]:
+        """What one tick emits for its ``{(room, local): items}``: a frame per room.
+
+        Subclasses override this to shape a tick differently (order, coalescing,
+        routing); :meth:`flush` keeps the locking and emitting in one place.
+        """
+        for (room, local), items in pending.items():
+            yield Frame(self.event, self.build_frame(room, items), room, local)
+
+    def flush(self) -> None:
+        """Emit every pending batch now."""
         # Emitting under the lock too: a subscriber joining a room under it was
         # either a member when a batch went out or finds that batch in the
         # snapshot it takes, never both (threads interleave otherwise).
         with self.lock:
             pending, self._pending = self._pending, {}
-            for (room, local), items in pending.items():
-                self.socketio.emit(
-                    self.event,
-                    self.build_frame(room, items),
-                    to=room,
-                    namespace=self.namespace,
-                    ignore_queue=local,
-                )
-        self.frames_emitted += len(pending)
-        return len(pending)
+            for frame in self.frames(pending):
+                self.socketio.emit(frame.event, frame.data, to=frame.to,
+                                   namespace=self.namespace, ignore_queue=frame.local)
 
     def _run(self) -> None:
         # Ticks on a fixed cadence: a flush that took 30 ms shortens the next

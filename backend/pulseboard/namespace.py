@@ -72,10 +72,6 @@ class AuthNamespace(Namespace):
             raise ApiError("unauthorized", "not authenticated")
         return identity
 
-    def sockets_connected(self) -> int:
-        """How many sockets this worker holds in this namespace."""
-        return len(self._identities)
-
     def trigger_event(self, event, *args):
         """Route an event to ``on_<event>`` and always return an ack."""
         if event in LIFECYCLE_EVENTS:

@@ -14,7 +14,7 @@ tests/stack/test_schema.py runs it.
 import fcntl
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -72,14 +72,9 @@ def migration_lock(engine: Engine) -> Iterator[Connection]:
                                    {"key": ADVISORY_LOCK_KEY})
                 connection.commit()
         return
-    with _sqlite_file_lock(engine) if engine.dialect.name == "sqlite" else _nothing(), \
+    with _sqlite_file_lock(engine) if engine.dialect.name == "sqlite" else nullcontext(), \
             engine.connect() as connection:
         yield connection
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def upgrade(app: Flask) -> None:

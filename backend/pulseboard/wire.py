@@ -6,6 +6,7 @@ codes the contract names. Services raise :class:`ApiError`; the namespace base
 class and the REST error handler turn it into an ack or a JSON body.
 """
 
+import time
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -44,6 +45,11 @@ class ApiError(Exception):
     def ack(self) -> dict:
         """The failure ack for this error."""
         return fail(self.code, self.message)
+
+
+def now_ms() -> int:
+    """Wall-clock time in integer milliseconds since the epoch: every ``t`` and ``ts``."""
+    return int(time.time() * 1000)
 
 
 def ok(**fields: Any) -> dict:

@@ -115,3 +115,36 @@ def test_cors_headers_only_for_listed_origins(server):
     foreign = requests.get(f"{server.url}/api/health",
                            headers={"Origin": "http://evil.example"}, timeout=5)
     assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+@pytest.mark.parametrize("path", ["/api/auth/register", "/api/auth/login"])
+def test_oversized_bodies_are_413_everywhere(server, path):
+    big = {"username": "x" * 2_000_000, "password": "long-enough"}
+    response = requests.post(f"{server.url}{path}", json=big, timeout=10)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_chunked_oversized_body_is_413_under_gevent(tmp_path):
+    # gevent's server marks chunked input as terminated, so Werkzeug would read
+    # it to the end; MAX_CONTENT_LENGTH must stop it. (eventlet's leaves such a
+    # body unread: it is refused as no JSON.)
+    from support.server import ServerProcess
+
+    server = ServerProcess(tmp_path, async_mode="gevent").start()
+    try:
+        token = register(server.url)["token"]
+
+        def chunks():  # 1.3 MB of valid JSON, within the 10,000 points a request may carry
+            yield b'{"points": ['
+            for i in range(8_000):
+                yield f"[{i}, 1],".encode() + b" " * 150
+            yield b"[0, 0]]}"
+
+        response = requests.post(f"{server.url}/api/streams/chunked/points", data=chunks(),
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Content-Type": "application/json"}, timeout=20)
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "too_large"
+    finally:
+        server.stop()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
 
+from ..wire import fail
+
 REPO_DIST = Path(__file__).resolve().parents[3] / "frontend" / "dist"
 NOT_SPA = ("api/", "socket.io/")
 
@@ -25,8 +27,5 @@ def register(app: Flask) -> None:
             max_age = 31536000 if path.startswith("assets/") else 0
             return send_from_directory(dist, path, max_age=max_age)
         if not (dist / "index.html").is_file():
-            return {"ok": False, "error": {
-                "code": "not_found",
-                "message": "the SPA is not built: run `make frontend` (or `npm run build`)",
-            }}, 404
+            return fail("not_found", "the SPA is not built: run `make frontend`"), 404
         return send_from_directory(dist, "index.html", max_age=0)

@@ -17,7 +17,15 @@ class Credentials(Payload):
 
 
 def json_body() -> object:
-    """The request's JSON body, or ``bad_request`` if it is not JSON."""
+    """The request's JSON body, or ``bad_request`` if it is not JSON.
+
+    A body with a Content-Length over ``MAX_CONTENT_LENGTH`` is refused by
+    Werkzeug (413). A chunked one is read only up to the limit: reaching it
+    means the body was cut, and that is ``too_large`` too, not malformed JSON.
+    """
+    limit = request.max_content_length
+    if limit is not None and len(request.get_data(cache=True)) >= limit:
+        raise ApiError("too_large", f"request body over {limit} bytes")
     body = request.get_json(silent=True)
     if body is None:
         raise ApiError("bad_request", "expected a JSON body")

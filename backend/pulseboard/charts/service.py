@@ -12,7 +12,6 @@ accept subscriptions to them.
 
 import re
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -21,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..hub import Hub
-from ..wire import ApiError
+from ..wire import ApiError, now_ms
 from .datafile import DataFile
 from .models import PublishedStream
 from .producers import BUILT_IN, RESERVED_PREFIXES, FileKeySampler, StreamInfo
@@ -32,10 +31,6 @@ MAX_PUBLISHED_STREAMS = 256
 STREAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 FILE_PREFIX = "file."
 
-
-def now_ms() -> int:
-    """Wall-clock time in milliseconds, the time axis of every point."""
-    return int(time.time() * 1000)
 
 
 def stream_room(name: str) -> str:
@@ -87,8 +82,9 @@ class ChartService:
 
     def list_streams(self, with_stats: bool = False) -> list[dict]:
         """Every stream a client can subscribe to, file keys included."""
-        for key in self.data_file.values():
-            self._file_stream(FILE_PREFIX + key)
+        values = self.data_file.values()  # one stat of the file, not one per key
+        for key in values:
+            self._file_stream(FILE_PREFIX + key, values)
         for row in db.session.scalars(select(PublishedStream)):
             self._published_stream(row)
         with self._lock:
@@ -113,9 +109,9 @@ class ChartService:
                 self._streams[row.name] = Stream(StreamInfo(row.name, row.name, row.unit))
             return self._streams[row.name]
 
-    def _file_stream(self, name: str) -> Stream | None:
+    def _file_stream(self, name: str, values: dict | None = None) -> Stream | None:
         key = name.removeprefix(FILE_PREFIX)
-        if key not in self.data_file.values():
+        if key not in (self.data_file.values() if values is None else values):
             return None
         with self._lock:
             if name not in self._streams:

@@ -62,7 +62,3 @@ class ChatMessage(db.Model):
         """The contract's ``dm`` object."""
         return {"id": self.id, "from": self.sender_name, "to": self.recipient_name,
                 "text": self.text, "ts": self.ts, "client_id": self.client_id}
-
-    def as_dict(self) -> dict:
-        """Whichever of the two objects this row is."""
-        return self.as_room_message() if self.room is not None else self.as_direct_message()

@@ -17,12 +17,11 @@ Conventions every event of ``/chat`` follows (see also ``docs/chat.md``):
   elsewhere is a ``bad_request``.
 """
 
-import time
 
 from ..auth.service import find_user
 from ..auth.tokens import Identity
 from ..namespace import user_room
-from ..wire import ApiError
+from ..wire import ApiError, now_ms
 from . import store
 from .limits import (
     DEFAULT_PAGE,
@@ -41,10 +40,6 @@ from .presence import Presence
 NAMESPACE = "/chat"
 MAX_CONVERSATIONS = 200
 
-
-def now_ms() -> int:
-    """Wall-clock time in milliseconds since the epoch."""
-    return int(time.time() * 1000)
 
 
 def room_key(room: str) -> str:

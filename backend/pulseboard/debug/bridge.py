@@ -48,7 +48,6 @@ class DebugLogHandler(logging.Handler):
         self.app = app
         self.socketio = socketio
         self.service = service
-        self.dropped = 0
         self._queue: deque = deque(maxlen=MAX_QUEUED)
         self._local = threading.local()
         self._guard = threading.Lock()
@@ -64,9 +63,7 @@ class DebugLogHandler(logging.Handler):
         except Exception:
             self.handleError(record)
             return
-        if len(self._queue) == self._queue.maxlen:
-            self.dropped += 1
-        self._queue.append(item)
+        self._queue.append(item)  # a full queue drops its oldest record
         with self._guard:
             if self._draining:
                 return

@@ -8,7 +8,7 @@ runs under :attr:`lock`, so a subscriber joining under the lock never gets a
 message both in its snapshot and in an event.
 """
 
-from ..hub import Hub
+from ..hub import Frame, Hub, latest_by_id
 from .filters import rooms_for
 
 NAMESPACE = "/debug"
@@ -20,7 +20,7 @@ class DebugHub(Hub):
     """The ``/debug`` hub; items are message objects."""
 
     def __init__(self, socketio):
-        super().__init__(socketio, NAMESPACE, "debug", lambda room, items: items)
+        super().__init__(socketio, NAMESPACE, "debug")
 
     def post(self, message: dict) -> None:
         """Queue a message (or its new count) for the next tick."""
@@ -30,13 +30,7 @@ class DebugHub(Hub):
         """Ids of messages waiting for the next tick (call with :attr:`lock`)."""
         return {m["id"] for items in self._pending.values() for m in items}
 
-    def flush(self) -> int:
-        """Emit each pending message, latest count per id, to the rooms that want it."""
-        with self.lock:
-            pending, self._pending = self._pending, {}
-            latest = {m["id"]: m for items in pending.values() for m in items}
-            for message in latest.values():
-                self.socketio.emit("debug", message, to=rooms_for(message),
-                                   namespace=self.namespace)
-        self.frames_emitted += len(latest)
-        return len(latest)
+    def frames(self, pending):
+        """Each pending message, latest count per id, to the rooms that want it."""
+        for message in latest_by_id(m for items in pending.values() for m in items):
+            yield Frame("debug", message, rooms_for(message))

@@ -1,11 +1,14 @@
 """Stored debug messages."""
 
+from typing import Literal, get_args
+
 from sqlalchemy import JSON, BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
-LEVELS = ("debug", "info", "warning", "error", "success")
+Level = Literal["debug", "info", "warning", "error", "success"]
+LEVELS: tuple[str, ...] = get_args(Level)
 
 
 class DebugMessage(db.Model):

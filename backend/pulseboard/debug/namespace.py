@@ -1,6 +1,6 @@
 """The ``/debug`` namespace: subscribe to debug messages with filters."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from flask import request
 from flask_socketio import join_room, leave_room
@@ -10,9 +10,9 @@ from ..namespace import AuthNamespace
 from ..wire import Payload, ok, parse
 from .debughub import NAMESPACE
 from .filters import DebugFilter
+from .models import Level
 from .service import MAX_SOURCE, DebugService
 
-Level = Literal["debug", "info", "warning", "error", "success"]
 SourcePattern = Annotated[str, Field(min_length=1, max_length=MAX_SOURCE)]
 
 

@@ -8,12 +8,11 @@ window slides: a message repeated every second stays one row.
 """
 
 import json
-import time
 
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..wire import ApiError
+from ..wire import ApiError, now_ms
 from .debughub import DebugHub
 from .filters import DebugFilter
 from .models import LEVELS, DebugMessage
@@ -29,10 +28,6 @@ PRUNE_EVERY = 500
 
 TASK_LEVELS = {"succeeded": "success", "failed": "error", "cancelled": "warning"}
 
-
-def now_ms() -> int:
-    """Wall-clock time in milliseconds, the ``ts`` of every message."""
-    return int(time.time() * 1000)
 
 
 def context_size(context) -> int:

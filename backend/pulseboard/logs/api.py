@@ -51,9 +51,7 @@ def cancel_task(task_id: int):
 @bp.get("/<int:task_id>/log")
 def download_log(task_id: int):
     """The run's whole log as ``text/plain``, streamed page by page."""
-    service = _service()
-    pages = service.log_text(task_id)
-    task = service.get(task_id)
+    task, pages = _service().log_text(task_id)
     filename = f"task-{task_id}-{task['name']}.log"
     return Response(stream_with_context(pages), mimetype="text/plain",
                     headers={"Content-Disposition": f'inline; filename="{filename}"'})

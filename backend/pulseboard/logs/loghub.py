@@ -6,13 +6,13 @@ are emitted before the task events, so a client never sees a run
 ``succeeded`` before that run's last lines. Several states of one run within
 a tick are coalesced into the latest.
 
-As in the base :class:`~pulseboard.hub.Hub`, the whole flush (swap and
-emits) runs under :attr:`lock`: a subscriber that joins a room under the lock
+The base :class:`~pulseboard.hub.Hub` runs the whole flush (swap and
+emits) under :attr:`lock`: a subscriber that joins a room under the lock
 then either was a member when a batch was emitted or finds that batch already
 stored, never both, in threading mode too.
 """
 
-from ..hub import Hub
+from ..hub import Frame, Hub, latest_by_id
 
 NAMESPACE = "/logs"
 TASKS_ROOM = "tasks"
@@ -33,17 +33,9 @@ class LogHub(Hub):
     def _lines_frame(room: str, lines: list) -> dict:
         return {"task_id": int(room.removeprefix("task:")), "lines": lines}
 
-    def flush(self) -> int:
-        """Emit every pending ``lines`` frame, then the latest state of each run."""
-        with self.lock:
-            pending, self._pending = self._pending, {}
-            states = pending.pop((TASKS_ROOM, False), [])
-            for (room, local), lines in pending.items():
-                self.socketio.emit("lines", self._lines_frame(room, lines), to=room,
-                                   namespace=self.namespace, ignore_queue=local)
-            latest = {state["id"]: state for state in states}
-            for state in latest.values():
-                self.socketio.emit("task", state, to=TASKS_ROOM, namespace=self.namespace)
-        emitted = len(pending) + len(latest)
-        self.frames_emitted += emitted
-        return emitted
+    def frames(self, pending):
+        """Every pending ``lines`` frame, then the latest state of each run."""
+        states = pending.pop((TASKS_ROOM, False), [])
+        yield from super().frames(pending)
+        for state in latest_by_id(states):
+            yield Frame("task", state, TASKS_ROOM)

@@ -5,8 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 
-#: Every status a run can have; the last three are final.
-STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+#: The statuses a run ends in (before: queued, running).
 FINAL_STATUSES = ("succeeded", "failed", "cancelled")
 
 

@@ -14,7 +14,6 @@ directive but is malformed (``::progress abc``) is just a line.
 import re
 
 DIRECTIVE = re.compile(r"^::(step|step-done|progress)(?:[ \t]+(.*?))?[ \t]*$")
-STEP_STATUSES = ("pending", "running", "done", "failed", "cancelled", "skipped")
 MAX_STEPS = 100
 MAX_STEP_NAME = 64
 

@@ -1,16 +1,11 @@
 """The in-memory state of a run that is queued or running on this worker."""
 
 import threading
-import time
 from dataclasses import dataclass, field
 
+from ..wire import now_ms
 from .definitions import TaskDefinition
 from .protocol import StepTracker, parse_directive
-
-
-def now_ms() -> int:
-    """Wall-clock time in milliseconds, the time unit of runs, lines and messages."""
-    return int(time.time() * 1000)
 
 
 @dataclass

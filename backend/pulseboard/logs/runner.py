@@ -17,12 +17,12 @@ from collections import deque
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..wire import ApiError
+from ..wire import ApiError, now_ms
 from . import store
 from .definitions import TaskDefinition
 from .loghub import TASKS_ROOM, task_room
 from .process import describe_exit, iter_lines, signal_group, spawn
-from .run import Run, now_ms
+from .run import Run
 
 log = logging.getLogger(__name__)
 

@@ -94,10 +94,12 @@ class LogService:
             raise ApiError("not_found", f"no task with id {task_id}")
         return row.as_dict()
 
-    def log_text(self, task_id: int):
-        """An iterator over a run's whole log as text (``not_found`` first if unknown)."""
-        self.get(task_id)
-        return store.iter_log_text(task_id)
+    def log_text(self, task_id: int) -> tuple[dict, object]:
+        """A run's task object and an iterator over its whole log as text.
+
+        ``not_found`` comes before anything is streamed.
+        """
+        return self.get(task_id), store.iter_log_text(task_id)
 
     # -- commands ---------------------------------------------------------------------
 

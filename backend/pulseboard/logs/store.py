@@ -3,8 +3,9 @@
 from sqlalchemy import func, insert, select, update
 
 from ..extensions import db
+from ..wire import now_ms
 from .models import FINAL_STATUSES, LogLine, TaskRun
-from .run import Run, now_ms
+from .run import Run
 
 #: Lines read from the database per round trip when streaming a whole log.
 PAGE_LINES = 5_000
