@@ -10,13 +10,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 import socketio
 
-from support.clients import SocketClient, register
+from support.clients import SocketClient, register, wait_until
 from support.server import REPO, ServerProcess, free_port, wait_for_http
 
 FRONTEND = REPO / "frontend"
@@ -89,10 +88,7 @@ def test_long_polling_upgrades_to_websocket_through_vite(dev_servers):
         client.connect(vite_url, namespaces=["/charts"], auth={"token": token},
                        headers={"Origin": vite_url}, transports=["polling", "websocket"],
                        wait_timeout=10)
-        deadline = time.monotonic() + 10
-        while client.transport() != "websocket" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert client.transport() == "websocket"
+        assert wait_until(lambda: client.transport() == "websocket")
         assert client.call("streams", namespace="/charts", timeout=10)["ok"] is True
     finally:
         client.disconnect()

@@ -73,10 +73,7 @@ def test_websocket_upgrade_through_nginx_passes_the_origin_check(stack, open_soc
     try:
         polling.connect(stack.nginx.url, namespaces=["/charts"], auth={"token": token},
                         transports=["polling", "websocket"], wait_timeout=10)
-        deadline = time.monotonic() + 10
-        while polling.transport() != "websocket" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert polling.transport() == "websocket"
+        assert wait_until(lambda: polling.transport() == "websocket")
         assert polling.call("streams", namespace="/charts", timeout=10)["ok"] is True
     finally:
         polling.disconnect()
