@@ -25,9 +25,15 @@ test('live charts receive points and the picker adds and removes streams', async
   await expect(page.locator('[data-testid=chart][data-stream="system.cpu"]')).toBeVisible()
   await expect.poll(() => points(page, 'system.cpu')).toBeGreaterThan(1)
 
+  // The selection survives a reload: the added stream comes back with the four defaults.
+  await page.reload()
+  await expect(page.locator('[data-testid=chart]')).toHaveCount(5)
+  await expect(page.locator('[data-testid=chart][data-stream="file.orders_per_minute"]')).toBeVisible()
+
   await fileChip.click()
   await expect(page.locator('[data-testid=chart][data-stream="file.orders_per_minute"]')).toHaveCount(0)
-  // The selection survives a reload.
+  // And so does its removal.
   await page.reload()
   await expect(page.locator('[data-testid=chart]')).toHaveCount(4)
+  await expect(page.locator('[data-testid=chart][data-stream="file.orders_per_minute"]')).toHaveCount(0)
 })

@@ -62,10 +62,11 @@ export function useCharts() {
   async function subscribe(name: string) {
     try {
       const reply = await charts.request('subscribe', { stream: name })
+      if (!selected.value.includes(name)) return // deselected meanwhile: no window to recreate
       changed(name, windowOf(name).merge(reply.points))
       delete errors[name]
     } catch (err) {
-      errors[name] = (err as Error).message
+      if (selected.value.includes(name)) errors[name] = (err as Error).message
     }
   }
 
@@ -78,6 +79,7 @@ export function useCharts() {
   charts.onConnect(async () => {
     try {
       streams.value = (await charts.request('streams', {})).streams
+      delete errors['']
     } catch (err) {
       errors[''] = (err as Error).message
     }

@@ -73,6 +73,12 @@ describe('useChat', () => {
     expect(toasts.find((t) => t.title.startsWith(bobName))?.to).toBe(`/chat/dm/${bobName}`)
   })
 
+  it('leaves no room behind when the server refuses a join', async () => {
+    await expect(chat.join('no such room!')).rejects.toMatchObject({ code: 'bad_request' })
+    expect('no such room!' in chat.rooms).toBe(false)
+    expect(Object.keys(chat.rooms)).toEqual(['general'])
+  })
+
   it('catches up on what it missed while disconnected (re-join + `resume`)', async () => {
     const manager = getManager()
     const lastSeen = chat.rooms.general.messages.at(-1)?.id ?? 0

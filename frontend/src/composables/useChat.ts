@@ -26,6 +26,8 @@ export interface RoomState {
   messages: RoomMessage[]
   unread: number
   hasOlder: boolean
+  /** How many messages to keep; `loadOlder` raises it so older pages stay. */
+  keep: number
 }
 
 export interface DmState {
@@ -63,8 +65,11 @@ function createChat() {
   const isViewing = (kind: Conversation['kind'], name: string) =>
     active.value?.kind === kind && active.value.name === name && globalThis.document?.visibilityState !== 'hidden'
 
+  /** Joins in flight, so a room opened twice at once is joined once. */
+  const joining = new Map<string, Promise<void>>()
+
   function room(name: string): RoomState {
-    rooms[name] ??= { name, members: {}, messages: [], unread: 0, hasOlder: true }
+    rooms[name] ??= { name, members: {}, messages: [], unread: 0, hasOlder: true, keep: KEEP_MESSAGES }
     return rooms[name]
   }
 
@@ -77,23 +82,36 @@ function createChat() {
     globalThis.localStorage?.setItem(ROOMS_KEY, JSON.stringify(Object.keys(rooms)))
   }
 
-  /** Join (or re-join after a reconnect) and fill the gap since the last message seen. */
-  async function join(name: string): Promise<void> {
+  /**
+   * Join (or re-join after a reconnect) and fill the gap since the last message
+   * seen. A room is added (and saved) only once the server accepted the join,
+   * so a refused name leaves nothing behind.
+   */
+  function join(name: string): Promise<void> {
+    let pending = joining.get(name)
+    if (!pending) {
+      pending = joinOnce(name).finally(() => joining.delete(name))
+      joining.set(name, pending)
+    }
+    return pending
+  }
+
+  async function joinOnce(name: string): Promise<void> {
+    const seen = lastId(rooms[name]?.messages ?? [])
+    const reply = await chat.request('join', { room: name })
     const state = room(name)
     persistRooms()
-    const seen = lastId(state.messages)
-    const reply = await chat.request('join', { room: name })
     state.members = Object.fromEntries(reply.members.map((m) => [m, true]))
     if (seen > 0) {
       let after = seen
       for (let page = 0; page < MAX_RESUME_PAGES; page++) {
         const missed = await chat.request('resume', { room: name, after_id: after })
-        mergeById(state.messages, missed.messages, KEEP_MESSAGES)
+        mergeById(state.messages, missed.messages, state.keep)
         if (!missed.has_more || !missed.messages.length) break
         after = lastId(missed.messages)
       }
     }
-    mergeById(state.messages, reply.messages, KEEP_MESSAGES)
+    mergeById(state.messages, reply.messages, state.keep)
   }
 
   async function leave(name: string): Promise<void> {
@@ -104,10 +122,13 @@ function createChat() {
   }
 
   async function loadOlder(name: string): Promise<void> {
-    const state = room(name)
+    const state = rooms[name]
+    if (!state) return
     const before = state.messages[0]?.id
     const reply = await chat.request('history', { room: name, before_id: before, limit: 50 })
     mergeById(state.messages, reply.messages)
+    // Keep what was loaded: the next live message must not push it out again.
+    state.keep = Math.max(KEEP_MESSAGES, state.messages.length)
     state.hasOlder = Boolean(reply.has_more)
   }
 
@@ -139,7 +160,8 @@ function createChat() {
 
   async function send(name: string, text: string): Promise<void> {
     const reply = await chat.request('message', { room: name, text, client_id: clientId() })
-    mergeById(room(name).messages, [reply.message], KEEP_MESSAGES)
+    const state = rooms[name] // gone if the room was left meanwhile
+    if (state) mergeById(state.messages, [reply.message], state.keep)
   }
 
   async function sendDm(peer: string, text: string): Promise<void> {
@@ -155,7 +177,7 @@ function createChat() {
   chat.on('message', (message) => {
     const state = rooms[message.room]
     if (!state) return
-    if (mergeById(state.messages, [message], KEEP_MESSAGES) && message.user !== me() && !isViewing('room', message.room)) {
+    if (mergeById(state.messages, [message], state.keep) && message.user !== me() && !isViewing('room', message.room)) {
       state.unread++
     }
   })
@@ -186,12 +208,17 @@ function createChat() {
 
   chat.onConnect(async () => {
     const names = Object.keys(rooms).length ? Object.keys(rooms) : savedRooms()
+    // One room that fails to (re-)join must not stop the others or the DM catch-up.
+    const joins = await Promise.allSettled(names.map((name) => join(name)))
+    const failed = joins.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     try {
-      await Promise.all(names.map((name) => join(name)))
       await Promise.all(Object.keys(dms).map((peer) => openDm(peer)))
       await Promise.all([refreshDirectory(), loadConversations()])
     } catch (err) {
-      pushToast({ kind: 'error', title: 'Chat could not catch up', body: (err as Error).message })
+      failed.push({ status: 'rejected', reason: err })
+    }
+    if (failed.length) {
+      pushToast({ kind: 'error', title: 'Chat could not catch up', body: (failed[0].reason as Error).message })
     }
   })
 

@@ -40,8 +40,8 @@ export function useConsole(initialNamespace = '/charts') {
   let scope: EffectScope | null = null
   let nextId = 1
 
-  function record(kind: EntryKind, event: string, data: unknown) {
-    const entry = { id: nextId++, at: Date.now(), kind, namespace: namespace.value, event, data }
+  function record(kind: EntryKind, event: string, data: unknown, ns = namespace.value) {
+    const entry = { id: nextId++, at: Date.now(), kind, namespace: ns, event, data }
     entries.value = [entry, ...entries.value.slice(0, MAX_ENTRIES - 1)]
   }
 
@@ -71,13 +71,15 @@ export function useConsole(initialNamespace = '/charts') {
   /** Emit `event` with `payload` and record the ack (or the failure). */
   async function send(event: string, payload: unknown, timeout = 5000): Promise<void> {
     if (!handle) return
-    record('out', event, payload ?? null)
+    // The ack may come after a namespace switch: it belongs to the one it was sent on.
+    const ns = namespace.value
+    record('out', event, payload ?? null, ns)
     try {
       const ack = await handle.request(event, payload as never, { timeout })
-      record('ack', event, ack)
+      record('ack', event, ack, ns)
     } catch (err) {
       const e = err as RequestError
-      record('fail', event, { code: e.code ?? 'error', message: e.message })
+      record('fail', event, { code: e.code ?? 'error', message: e.message }, ns)
     }
   }
 

@@ -3,8 +3,9 @@
  * subscription per tab (re-made on every reconnect), messages deduplicated
  * by id so a repeat only raises its `count`.
  */
-import { computed, shallowRef, triggerRef } from 'vue'
+import { computed, onScopeDispose, shallowRef, triggerRef } from 'vue'
 
+import { frameBatch } from '@/lib/frameBatch'
 import { sharedStore } from '@/lib/sharedStore'
 import type { DebugMessage } from '@/types/contract'
 import { useSocket } from './useSocket'
@@ -20,6 +21,9 @@ function createDebugFeed() {
   const messages = shallowRef<DebugMessage[]>([]) // newest last
   const listeners = new Set<DebugListener>()
   const loadError = shallowRef<string | null>(null)
+  // A burst of messages re-renders the list once per animation frame.
+  const render = frameBatch(() => triggerRef(messages))
+  onScopeDispose(render.cancel)
 
   function upsert(message: DebugMessage): boolean {
     const known = byId.get(message.id)
@@ -37,7 +41,7 @@ function createDebugFeed() {
 
   debug.on('debug', (message) => {
     const isNew = upsert({ ...message })
-    triggerRef(messages)
+    render.schedule()
     for (const listener of listeners) listener(message, isNew)
   })
 

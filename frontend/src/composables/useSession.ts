@@ -60,7 +60,6 @@ export function useSession() {
   return {
     state: readonly(state),
     user: computed<User | null>(() => state.session?.user ?? null),
-    token: computed(() => state.session?.token ?? null),
     signedIn: computed(() => state.session !== null),
     login: (username: string, password: string) => authenticate('login', username, password),
     register: (username: string, password: string) => authenticate('register', username, password),

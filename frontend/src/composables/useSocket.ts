@@ -77,7 +77,7 @@ function isFailure(ack: unknown): ack is Failure {
 }
 
 /** Turn an ack into its success value, or throw the RequestError it carries. */
-export function unwrapAck<T>(event: string, ack: unknown): T {
+function unwrapAck<T>(event: string, ack: unknown): T {
   if (isFailure(ack)) {
     const code = ack.error?.code ?? 'internal'
     throw new RequestError(code, ack.error?.message ?? code, event)

@@ -80,6 +80,8 @@ export function useTaskLog(taskId: Ref<number | null>) {
       void logs.request('unsubscribe', { task_id: previous }).catch(() => undefined)
     }
     generation++
+    stash = null
+    loading.value = false
     buffer.reset()
     task.value = null
     revision.value++

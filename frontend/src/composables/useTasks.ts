@@ -15,7 +15,6 @@ export function useTasks() {
   const definitions = ref<TaskDefinition[]>([])
   const runs = ref<TaskSummary[]>([])
   const error = ref<string | null>(null)
-  const listeners = new Set<(update: TaskUpdate) => void>()
 
   function upsert(update: TaskUpdate) {
     const index = runs.value.findIndex((r) => r.id === update.id)
@@ -36,10 +35,7 @@ export function useTasks() {
     }
   }
 
-  logs.on('task', (update) => {
-    upsert(update)
-    for (const listener of listeners) listener(update)
-  })
+  logs.on('task', upsert)
   logs.onConnect(refresh)
 
   return {

@@ -55,11 +55,6 @@ export class PointWindow {
     return [this.times.map((t) => t / 1000), this.values.slice()]
   }
 
-  clear(): void {
-    this.times.length = 0
-    this.values.length = 0
-  }
-
   private indexOf(t: number): number {
     let lo = 0
     let hi = this.times.length

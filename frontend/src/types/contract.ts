@@ -30,8 +30,6 @@ export interface Failure {
 /** A success ack: `{ok: true}` plus the event's fields. */
 export type Success<T extends object = object> = { ok: true } & T
 
-export type Ack<T extends object = object> = Success<T> | Failure
-
 /** Milliseconds since the epoch; tolerate ISO strings from older servers. */
 export type Timestamp = number | string
 
@@ -45,14 +43,6 @@ export interface User {
 export interface Session {
   token: string
   user: User
-}
-
-export interface Health {
-  status: 'ok' | 'degraded'
-  version: string
-  async_mode: string
-  message_queue: string | null
-  db: string
 }
 
 // -- /charts -------------------------------------------------------------------
