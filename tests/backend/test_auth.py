@@ -6,7 +6,7 @@ import socketio
 
 from support.clients import SocketClient, register, unique_name
 
-NAMESPACES = ["/charts"]
+NAMESPACES = ["/charts", "/logs", "/debug", "/chat"]
 
 
 def test_register_and_login_return_a_token(server):
@@ -54,12 +54,12 @@ def test_duplicate_username_is_refused(server):
 
 
 @pytest.mark.parametrize("namespace", NAMESPACES)
-@pytest.mark.parametrize("token", [None, "", "forged.token.value", 42])
-def test_connect_without_valid_token_is_refused(server, namespace, token):
-    client = SocketClient(server.url, namespace, token)
-    with pytest.raises(socketio.exceptions.ConnectionError) as refused:
-        client.connect(timeout=5)
-    assert "unauthorized" in str(refused.value)
+def test_connect_without_valid_token_is_refused(server, namespace):
+    for token in (None, "", "forged.token.value", 42, "x" * 5000):
+        client = SocketClient(server.url, namespace, token)
+        with pytest.raises(socketio.exceptions.ConnectionError, match="unauthorized"):
+            client.connect(timeout=5)
+        client.close()
 
 
 def test_token_signed_with_another_key_is_refused(server, tmp_path):
