@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from flask import Flask
 
-from . import __version__, schema
+from . import __version__, event_context, schema
 from .api import health, spa
 from .auth.api import bp as auth_bp
 from .config import from_environment
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
         (threading under ``flask run``).
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.session_interface = event_context.NoCookieSession()
     app.config.from_mapping(from_environment(Path(app.instance_path)))
     app.config.from_mapping(config or {})
     app.config["VERSION"] = __version__
@@ -47,9 +48,14 @@ def create_app(config: dict | None = None) -> Flask:
         message_queue=app.config["MESSAGE_QUEUE"],
         cors_allowed_origins=origin_checker(origins),
         manage_session=False,  # no Flask session is used over Socket.IO
+        # Handlers run in the reading greenlet, in the order a client sent its
+        # events: no greenlet per event (docs/benchmarks.md). No handler waits
+        # on the client, so nothing needs call(), which this rules out.
+        async_handlers=False,
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
     )
     app.wsgi_app = NoWebSocketCompression(app.wsgi_app)  # outside Socket.IO's middleware
+    event_context.route_socketio_path(app)
 
     # Services live on the app, shared by its namespaces and blueprints.
     services = app.extensions["pulseboard"] = SimpleNamespace()

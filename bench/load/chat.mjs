@@ -2,6 +2,13 @@
 // per interval. Reports the ack round trip (send -> ack) and the broadcast
 // latency (send -> receipt by the other members), and counts every message
 // each other member of the room should have received.
+//
+// Each user keeps to the server's rate limit (config.rate_limit: at most
+// `messages` per `window_ms`) as a well-behaved client does: a message goes
+// no earlier than one window after the ack of the message `messages` before
+// it. At one message per second against "10 in 10 s" the schedule sits
+// exactly on the limit, so without this any jitter on the way in was
+// answered `rate_limited`.
 import {
   Histogram, hardDeadline, inWaves, nowMs, openSocket, readCommands, report, round, sleep,
 } from "./common.mjs";
@@ -84,10 +91,14 @@ export async function runChat(config) {
   async function talk(user) {
     const phase = Math.random() * intervalMs; // spread senders over the interval
     const start = nowMs() + phase;
+    const limit = config.rate_limit ?? { messages: Infinity, window_ms: 0 };
+    const ackedAt = [];
     for (let k = 0; k < perUser; k++) {
-      const wait = start + k * intervalMs - nowMs();
-      if (wait > 0) await sleep(wait);
+      const allowedAt = k >= limit.messages ? ackedAt[k - limit.messages] + limit.window_ms : 0;
+      const due = Math.max(start + k * intervalMs, allowedAt);
+      while (nowMs() < due) await sleep(due - nowMs()); // timers may fire a little early
       await send(user, k);
+      ackedAt.push(nowMs());
     }
   }
 

@@ -15,6 +15,8 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pulseboard.chat.limits import RATE_MESSAGES, RATE_WINDOW
+
 from ..processes import Generator, Sampler
 from ..servers import REPO, Deployment, single_worker
 from ..stats import without_histograms
@@ -78,6 +80,7 @@ def chat(dep: Deployment, users: list[dict], rooms: int, seconds: float,
         "duration_s": seconds, "interval_ms": interval_ms, "drain_s": 10,
         "deadline_s": 120 + len(users) / 20 + seconds, "connect_concurrency": 50,
         "local_addresses": dep.local_addresses,
+        "rate_limit": {"messages": RATE_MESSAGES, "window_ms": RATE_WINDOW * 1000},
     }
     with contextlib.ExitStack() as stack:
         generator = stack.enter_context(Generator(config))

@@ -1,14 +1,17 @@
 """The two ways to run the server: `flask run` (development) and `pulseboard serve`."""
 
 import asyncio
+import socket
 import subprocess
 import sys
 
+import pytest
 import requests
 import socketio
 
 from support.clients import register
 from support.server import ServerProcess
+from support.sockets import server_side_option
 
 CLIENTS = 1_500
 
@@ -129,5 +132,21 @@ def test_serve_reads_async_mode_from_dot_env(tmp_path):
     try:
         health = requests.get(f"{server.url}/api/health", timeout=5).json()
         assert health["async_mode"] == "gevent"
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
+def test_serve_sends_small_frames_at_once(tmp_path, async_mode):
+    # Nagle's algorithm held a chat ack behind the echo of the same message
+    # until the client's delayed ACK: up to 40 ms (docs/benchmarks.md).
+    server = ServerProcess(tmp_path / async_mode, async_mode=async_mode).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as client:
+            client.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert client.recv(64).startswith(b"HTTP/1.1 200")
+            nodelay = server_side_option(server.process.pid, client,
+                                         socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        assert nodelay == 1
     finally:
         server.stop()

@@ -74,3 +74,10 @@ class RateLimiter:
             if len(self._hits) > 10_000:  # forget idle users now and then
                 cutoff = now - self.window
                 self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > cutoff}
+
+    def refund(self, key: int) -> None:
+        """Take back the newest event counted for ``key`` (it was a repeat after all)."""
+        with self._lock:
+            hits = self._hits.get(key)
+            if hits:
+                hits.pop()

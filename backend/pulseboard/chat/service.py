@@ -114,48 +114,61 @@ class ChatService:
              client_id: str | None = None) -> dict:
         """Store and broadcast a room message; notify the users it mentions."""
         self._require_joined(sid, room)
-        text = clean_text(text)
-        first = self._repeat(user, client_id, lambda m: m.room == room)
-        if first is not None:
-            return first.as_room_message()
-        self.limiter.hit(user.id)
-        row, created = store.save(ChatMessage(
+        row, created = self._save(user, ChatMessage(
             room=room, sender_id=user.id, sender_name=user.username,
-            text=text, ts=now_ms(), client_id=client_id))
+            text=clean_text(text), ts=now_ms(), client_id=client_id),
+            lambda first: first.room == room)
         message = row.as_room_message()
         if created:
             self._emit("message", message, room_key(room))
-            for target in mentioned_users(text, user.id):
+            for target in mentioned_users(row.text, user.id):
                 self._emit("notification", {
                     "kind": "mention", "from": user.username, "room": room,
-                    "message_id": row.id, "preview": preview(text)}, user_room(target.id))
+                    "message_id": row.id, "preview": preview(row.text)}, user_room(target.id))
         return message
 
     def send_dm(self, user: Identity, to: str, text: str, client_id: str | None = None) -> dict:
         """Store a direct message; deliver it to every socket of both users."""
         recipient = self._other_user(user, to)
-        text = clean_text(text)
-        first = self._repeat(user, client_id, lambda m: m.recipient_id == recipient.id)
-        if first is not None:
-            return first.as_direct_message()
-        self.limiter.hit(user.id)
-        row, created = store.save(ChatMessage(
+        row, created = self._save(user, ChatMessage(
             sender_id=user.id, sender_name=user.username, recipient_id=recipient.id,
             recipient_name=recipient.username, pair=pair_key(user.id, recipient.id),
-            text=text, ts=now_ms(), client_id=client_id))
+            text=clean_text(text), ts=now_ms(), client_id=client_id),
+            lambda first: first.recipient_id == recipient.id)
         message = row.as_direct_message()
         if created:
             self._emit("dm", message, [user_room(user.id), user_room(recipient.id)])
             self._emit("notification", {
                 "kind": "dm", "from": user.username, "message_id": row.id,
-                "preview": preview(text)}, user_room(recipient.id))
+                "preview": preview(row.text)}, user_room(recipient.id))
         return message
 
+    def _save(self, user: Identity, message: ChatMessage, same_target) -> tuple[ChatMessage, bool]:
+        """Store ``message`` and count it against ``user``'s rate limit: ``(row, created)``.
+
+        A repeated ``client_id`` answers with the first message (``created``
+        false), is not counted, and is answered even when the user is rate
+        limited, so that a client may always retry. ``same_target(first)``
+        tells whether the first message went where this one goes.
+        """
+        try:
+            self.limiter.hit(user.id)
+        except ApiError:
+            first = store.by_client_id(user.id, message.client_id)
+            if first is None:
+                raise
+            return self._check_repeat(first, same_target), False
+        row, created = store.save(message)
+        if not created:
+            self.limiter.refund(user.id)
+            self._check_repeat(row, same_target)
+        return row, created
+
     @staticmethod
-    def _repeat(user: Identity, client_id: str | None, same_target) -> ChatMessage | None:
-        first = store.by_client_id(user.id, client_id)
-        if first is not None and not same_target(first):
-            raise ApiError("bad_request", f"client_id {client_id!r} was used for another message")
+    def _check_repeat(first: ChatMessage, same_target) -> ChatMessage:
+        if not same_target(first):
+            raise ApiError("bad_request",
+                           f"client_id {first.client_id!r} was used for another message")
         return first
 
     @staticmethod
