@@ -73,7 +73,7 @@ def serve(args: argparse.Namespace) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    from . import create_app, nodelay
+    from . import connections, create_app
     from .extensions import socketio
 
     app = create_app({"ASYNC_MODE": mode})
@@ -84,9 +84,9 @@ def serve(args: argparse.Namespace) -> None:
     max_connections = int(os.environ.get("MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS))
     if mode == "eventlet":
         options["max_size"] = max_connections
-        options["protocol"] = nodelay.eventlet_protocol()
+        options["protocol"] = connections.eventlet_protocol()
     elif mode == "gevent":
-        options["handler_class"] = nodelay.gevent_handler()
+        options["handler_class"] = connections.gevent_handler()
     elif mode == "threading":
         options["allow_unsafe_werkzeug"] = True
     logging.getLogger(__name__).info(

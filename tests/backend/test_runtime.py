@@ -150,3 +150,16 @@ def test_serve_sends_small_frames_at_once(tmp_path, async_mode):
         assert nodelay == 1
     finally:
         server.stop()
+
+
+def test_serve_reads_long_headers_and_large_bodies_through_its_small_buffers(server, user):
+    # Connections get 1 KB buffers instead of eventlet's 8 + 16 KB (memory per
+    # idle client); a request several times that size must still arrive whole.
+    points = [[1_700_000_000_000 + i, i * 0.5] for i in range(9_000)]  # ~200 KB of JSON
+    response = requests.post(
+        f"{server.url}/api/streams/big.body/points", json={"points": points}, timeout=10,
+        headers={"Authorization": f"Bearer {user['token']}", "X-Padding": "p" * 6000})
+    assert response.status_code == 202, response.text
+    assert response.json()["accepted"] == len(points)
+    health = requests.get(f"{server.url}/api/health", timeout=5, headers={"X-Padding": "p" * 6000})
+    assert health.status_code == 200 and len(health.content) > 0
