@@ -36,8 +36,8 @@ def route_socketio_path(app: Flask) -> None:
     WebSocket rule for ``/socket.io/`` werkzeug raised ``WebsocketMismatch``
     per event: an exception and a traceback holding the frames, dozens of
     objects of cyclic garbage per event, and gen-0 collections of 20-100 ms
-    (docs/benchmarks.md).
-    No request reaches this view: Socket.IO's middleware answers the path.
+    (docs/benchmarks.md). No request reaches this view: Socket.IO's
+    middleware answers the path.
     """
     app.add_url_rule(socketio.sockio_mw.engineio_path, "socketio", lambda: ("", 404),
                      websocket=True)
