@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import entries, report
+from . import REPO, entries, report
 from .processes import Generator, Profiler
 from .scenarios.charts import broadcast, capacity
 from .scenarios.chat import chat, database_copy, user_pool
-from .servers import REPO, scaled_stack, single_worker
+from .servers import scaled_stack, single_worker
 
 RESULTS = REPO / "bench" / "results"
 DOC = REPO / "docs" / "benchmarks.md"
@@ -110,44 +110,50 @@ class Run:
         self.entries.extend(produced)
 
 
-def _fanout_entry(run: Run, dep, deployment: str, sizes: dict, rate: int) -> dict:
-    # At 50 pts/s every point is its own POST stamped by the server (the
-    # target's "server timestamp"); faster, points are batched per 20 ms.
-    result = broadcast(dep, f"fanout{rate}", sizes["clients"], rate, sizes["seconds"],
-                       server_time=rate <= 50,
-                       profiler=run.profiler(dep, f"fanout-{rate}-{deployment}"))
-    target = entries.TARGET_FANOUT_P99_MS if rate == 50 else None
-    return entries.broadcast_entry(f"chart fan-out {rate} pts/s", deployment, result, target)
+def measure_fanout(run: Run, dep, deployment: str, sizes: dict, rate: int) -> None:
+    """Scenario 1's measurement: ``sizes["clients"]`` subscribers of one stream at ``rate``."""
+    name = f"chart fan-out {rate} pts/s"
+
+    def step():
+        # At 50 pts/s every point is its own POST stamped by the server (the
+        # target's "server timestamp"); faster, points are batched per 20 ms.
+        result = broadcast(dep, f"fanout{rate}", sizes["clients"], rate, sizes["seconds"],
+                           server_time=rate <= 50,
+                           profiler=run.profiler(dep, f"fanout-{rate}-{deployment}"))
+        target = entries.TARGET_FANOUT_P99_MS if rate == 50 else None
+        return [entries.broadcast_entry(name, deployment, result, target)]
+
+    run.measure(name, deployment, step, dep)
 
 
-def _saturation_entry(run: Run, dep, deployment: str, clients: int, streams: int,
-                      seconds: float) -> dict:
-    # One point per stream per tick: each stream can fill every frame the hub sends.
-    # Past saturation the frames queue up per client, so the drain is long:
-    # a late point is latency, only a point that never comes is loss.
-    result = broadcast(dep, "saturation", clients, 20, seconds, streams=streams,
-                       interval_ms=50, drain_s=max(10, 3 * seconds),
-                       profiler=run.profiler(dep, f"saturation-{deployment}"))
-    return entries.broadcast_entry("broadcast saturation", deployment, result, None)
+def measure_saturation(run: Run, dep, deployment: str, sizes: dict, streams: int) -> None:
+    """Scenario 2's measurement: one point per stream per tick, so every frame is full."""
+
+    def step():
+        # Past saturation the frames queue up per client, so the drain is long:
+        # a late point is latency, only a point that never comes is loss.
+        result = broadcast(dep, "saturation", sizes["clients"], 20, sizes["seconds"],
+                           streams=streams, interval_ms=50,
+                           drain_s=max(10, 3 * sizes["seconds"]),
+                           profiler=run.profiler(dep, f"saturation-{deployment}"))
+        return [entries.broadcast_entry("broadcast saturation", deployment, result, None)]
+
+    run.measure("broadcast saturation", deployment, step, dep)
 
 
 def step_fanout(run: Run) -> None:
     """Scenario 1: one stream, many subscribers, 50 / 500 / 5,000 points/s."""
     sizes = run.sizes["fanout"]
     with single_worker(run.workdir / "fanout", run.async_mode) as dep:
-        deployment = run.label()
         for rate in sizes["rates"]:
-            run.measure(f"chart fan-out {rate} pts/s", deployment,
-                        lambda rate=rate: [_fanout_entry(run, dep, deployment, sizes, rate)], dep)
+            measure_fanout(run, dep, run.label(), sizes, rate)
 
 
 def step_saturation(run: Run) -> None:
     """Scenario 2: frames per second delivered when every tick has a frame for every stream."""
     sizes = run.sizes["saturation"]
     with single_worker(run.workdir / "saturation", run.async_mode) as dep:
-        deployment = run.label()
-        run.measure("broadcast saturation", deployment, lambda: [_saturation_entry(
-            run, dep, deployment, sizes["clients"], sizes["streams"], sizes["seconds"])], dep)
+        measure_saturation(run, dep, run.label(), sizes, sizes["streams"])
 
 
 def step_capacity(run: Run) -> None:
@@ -182,13 +188,8 @@ def step_modes(run: Run) -> None:
         with single_worker(run.workdir / f"mode-{mode}", mode) as dep:
             deployment = run.label(mode=mode)
             for rate in sizes["rates"]:
-                run.measure(f"chart fan-out {rate} pts/s", deployment,
-                            lambda rate=rate, dep=dep, deployment=deployment: [
-                                _fanout_entry(run, dep, deployment, sizes, rate)], dep)
-            run.measure("broadcast saturation", deployment,
-                        lambda dep=dep, deployment=deployment: [_saturation_entry(
-                            run, dep, deployment, sizes["clients"],
-                            sizes["saturation_streams"], sizes["seconds"])], dep)
+                measure_fanout(run, dep, deployment, sizes, rate)
+            measure_saturation(run, dep, deployment, sizes, sizes["saturation_streams"])
 
 
 def step_scaleout(run: Run) -> None:
@@ -201,13 +202,8 @@ def step_scaleout(run: Run) -> None:
     )
     for deployment, start in setups:
         with start() as dep:
-            run.measure(f"chart fan-out {sizes['rate']} pts/s", deployment,
-                        lambda dep=dep, deployment=deployment: [
-                            _fanout_entry(run, dep, deployment, sizes, sizes["rate"])], dep)
-            run.measure("broadcast saturation", deployment,
-                        lambda dep=dep, deployment=deployment: [_saturation_entry(
-                            run, dep, deployment, sizes["clients"], sizes["streams"],
-                            sizes["seconds"])], dep)
+            measure_fanout(run, dep, deployment, sizes, sizes["rate"])
+            measure_saturation(run, dep, deployment, sizes, sizes["streams"])
 
 
 STEPS = {"fanout": step_fanout, "saturation": step_saturation, "capacity": step_capacity,
@@ -245,8 +241,8 @@ def main(argv: list[str] | None = None) -> dict:
     started = datetime.now().isoformat(timespec="seconds")
     workdir = Path(tempfile.mkdtemp(prefix="pulseboard-bench-"))
     run = Run(args.profile, PROFILES[args.profile], workdir, args.async_mode)
-    if args.no_deflate:
-        Generator.defaults["deflate"] = False
+    # Reset each run: an earlier main() in this process may have turned deflate off.
+    Generator.defaults = {"deflate": False} if args.no_deflate else {}
     if args.py_spy:
         run.profile_dir = RESULTS / "profiles" / started.replace(":", "-")
     machine = report.machine_info()

@@ -8,15 +8,11 @@ addresses 127.0.0.2-127.0.0.101.
 """
 
 import contextlib
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-
-from support.server import ServerProcess, wait_for_http  # noqa: E402
-from support.stack import Nginx, Redis  # noqa: E402
+from support.server import ServerProcess, wait_for_http
+from support.stack import Nginx, Redis
 
 #: Source addresses for clients of a stack behind nginx (all of 127/8 is loopback).
 LOOPBACK_SOURCES = [f"127.0.0.{i}" for i in range(2, 102)]
@@ -37,12 +33,9 @@ class Deployment:
         return {**pids, **self.extra_pids}
 
 
-def _worker_env(extra: dict | None = None) -> dict:
-    return {"LOG_LEVEL": "WARNING", "PYTHONPATH": str(REPO), **(extra or {})}
-
-
-def _worker(workdir: Path, env: dict, async_mode: str) -> ServerProcess:
-    return ServerProcess(workdir, env=env, async_mode=async_mode)
+def _worker(workdir: Path, async_mode: str, env: dict | None = None) -> ServerProcess:
+    return ServerProcess(workdir, env={"LOG_LEVEL": "WARNING", **(env or {})},
+                         async_mode=async_mode)
 
 
 @contextlib.contextmanager
@@ -51,7 +44,7 @@ def single_worker(workdir: Path, async_mode: str = "eventlet", env: dict | None 
 
     :param env: extra environment, e.g. ``DATABASE_URL`` of a prepared database.
     """
-    worker = _worker(workdir / f"worker-{async_mode}", _worker_env(env), async_mode)
+    worker = _worker(workdir / f"worker-{async_mode}", async_mode, env)
     try:
         worker.start(timeout=60)
         yield Deployment(worker.url, [worker])
@@ -60,7 +53,7 @@ def single_worker(workdir: Path, async_mode: str = "eventlet", env: dict | None 
 
 
 @contextlib.contextmanager
-def scaled_stack(workdir: Path, async_mode: str = "eventlet", env: dict | None = None):
+def scaled_stack(workdir: Path, async_mode: str = "eventlet"):
     """Two workers sharing Redis and one SQLite file, behind nginx/nginx.conf.
 
     Redis and nginx come from tests/support/stack.py, which runs the
@@ -71,13 +64,9 @@ def scaled_stack(workdir: Path, async_mode: str = "eventlet", env: dict | None =
     workers: list[ServerProcess] = []
     try:
         redis = Redis().start()
-        worker_env = _worker_env({
-            "MESSAGE_QUEUE": redis.url,
-            "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}",
-            **(env or {}),
-        })
+        shared = {"MESSAGE_QUEUE": redis.url, "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}"}
         for i in range(2):  # one after the other: they share the SQLite file
-            workers.append(_worker(workdir / f"worker{i}", worker_env, async_mode))
+            workers.append(_worker(workdir / f"worker{i}", async_mode, shared))
             workers[-1].start(timeout=60)
         nginx = Nginx([f"127.0.0.1:{w.port}" for w in workers]).start()
         wait_for_http(f"{nginx.url}/api/health", 30)

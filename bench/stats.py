@@ -46,3 +46,12 @@ def without_histograms(value):
 def sum_counts(results: list[dict], *keys: str) -> dict:
     """Sum numeric ``keys`` over several generator results."""
     return {key: sum(r.get(key) or 0 for r in results) for key in keys}
+
+
+def sum_tallies(tallies: list[dict]) -> dict:
+    """Add up ``{reason: count}`` tallies (connect failures, disconnect reasons)."""
+    total: dict = {}
+    for tally in tallies:
+        for reason, count in tally.items():
+            total[reason] = total.get(reason, 0) + count
+    return total

@@ -16,7 +16,10 @@ def server(tmp_path):
 
 @pytest.fixture
 def connect():
-    """``connect(server, namespace, token)`` -> a connected SocketClient, closed after."""
+    """``connect(server, namespace, token, **options)`` -> a connected SocketClient, closed after.
+
+    ``server`` is anything with a ``url``: a ``ServerProcess``, or the stack's nginx.
+    """
     clients = []
 
     def _connect(srv, namespace, token, **options):

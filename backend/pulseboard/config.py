@@ -11,6 +11,7 @@ from pathlib import Path
 
 PACKAGE_DATA = Path(__file__).parent / "data"
 
+
 def _split_origins(value: str | None) -> list[str]:
     return [origin.strip() for origin in (value or "").split(",") if origin.strip()]
 

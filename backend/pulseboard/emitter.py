@@ -21,8 +21,8 @@ not in a later subscriber's window (``POST /api/streams/<name>/points`` is).
 import redis
 import socketio
 
-from .charts.service import NAMESPACE as CHARTS_NAMESPACE
-from .charts.service import STREAM_NAME, stream_room
+from .charts.streams import NAMESPACE as CHARTS_NAMESPACE
+from .charts.streams import STREAM_NAME, stream_room
 from .wire import now_ms
 
 #: The Redis channel Flask-SocketIO workers subscribe to unless told otherwise.

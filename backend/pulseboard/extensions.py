@@ -25,7 +25,7 @@ socketio = SocketIO()
 
 @event.listens_for(Engine, "connect")
 def tune_sqlite(dbapi_connection, connection_record) -> None:
-    """Put every SQLite connection in WAL mode with a busy timeout.
+    """Put every SQLite connection in WAL mode with a busy timeout and foreign keys on.
 
     WAL lets readers run beside the one writer and, with ``synchronous=NORMAL``,
     commits no longer wait for an fsync each: a chat message or a batch of log

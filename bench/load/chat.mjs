@@ -10,7 +10,8 @@
 // exactly on the limit, so without this any jitter on the way in was
 // answered `rate_limited`.
 import {
-  Histogram, hardDeadline, inWaves, nowMs, openSocket, readCommands, report, round, sleep,
+  Histogram, connections, hardDeadline, inWaves, nowMs, openSocket, readCommands, report, request,
+  round, sleep,
 } from "./common.mjs";
 
 export async function runChat(config) {
@@ -25,40 +26,38 @@ export async function runChat(config) {
   const stats = {
     sent: 0, acked: 0, expected: 0, received: 0, selfEcho: 0, duplicates: 0, disconnects: 0,
   };
-  let connectFailures = {};
-  let connectSeconds = 0;
+  let waves = { failures: {}, seconds: 0 }; // how connecting went, once it is over
+  let sendSeconds = 0;
   let finished = false;
   const sockets = [];
 
   const roomOf = (index) => `bench-${index % config.rooms}`;
 
   async function openOne(index) {
-    const socket = await openSocket(config, "/chat", users[index].token, index);
+    const room = roomOf(index);
+    const own = `${index}-`; // the client_id prefix of this user's messages
     const seen = new Set();
-    socket.on("message", (message) => {
-      const sentAt = sendTimes.get(message?.client_id);
-      if (sentAt === undefined) return;
-      if (seen.has(message.id)) {
-        stats.duplicates++;
-        return;
-      }
-      seen.add(message.id);
-      if (message.client_id.startsWith(`${index}-`)) {
-        stats.selfEcho++;
-        return;
-      }
-      stats.received++;
-      deliveryLatency.add(nowMs() - sentAt);
+    const socket = await openSocket(config, "/chat", users[index].token, index, (client) => {
+      client.on("message", (message) => {
+        const sentAt = sendTimes.get(message?.client_id);
+        if (sentAt === undefined) return;
+        if (seen.has(message.id)) {
+          stats.duplicates++;
+          return;
+        }
+        seen.add(message.id);
+        if (message.client_id.startsWith(own)) {
+          stats.selfEcho++;
+          return;
+        }
+        stats.received++;
+        deliveryLatency.add(nowMs() - sentAt);
+      });
+      return request(client, "join", { room });
     });
     socket.on("disconnect", () => {
       if (!finished) stats.disconnects++;
     });
-    const room = roomOf(index);
-    const ack = await socket.timeout(30_000).emitWithAck("join", { room });
-    if (!ack?.ok) {
-      socket.close();
-      throw new Error(`join refused: ${JSON.stringify(ack)}`);
-    }
     if (!members.has(room)) members.set(room, []);
     members.get(room).push(socket);
     sockets.push(socket);
@@ -110,9 +109,7 @@ export async function runChat(config) {
       why,
       users: users.length,
       rooms: config.rooms,
-      connected: sockets.length,
-      connect_failures: connectFailures,
-      connect_seconds: round(connectSeconds, 3),
+      ...connections(sockets, waves),
       still_connected: sockets.filter((socket) => socket.connected).length,
       disconnects: stats.disconnects,
       messages_per_user: perUser,
@@ -133,18 +130,14 @@ export async function runChat(config) {
     for (const socket of sockets) socket.close();
   }
 
-  let sendSeconds = 0;
   hardDeadline(config.deadline_s ?? 180, finish);
   readCommands(() => {}, async () => {
     await finish("stdin closed");
     process.exit(0);
   });
 
-  const waves = await inWaves(users.length, config.connect_concurrency ?? 50, openOne);
-  connectFailures = waves.failures;
-  connectSeconds = waves.seconds;
-  report("ready", { connected: sockets.length, connect_failures: connectFailures,
-    connect_seconds: round(connectSeconds, 3) });
+  waves = await inWaves(users.length, config.connect_concurrency ?? 50, openOne);
+  report("ready", connections(sockets, waves));
 
   const started = nowMs();
   await Promise.all(waves.opened.map(talk));

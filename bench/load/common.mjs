@@ -27,13 +27,13 @@ export class Histogram {
     this.sum = 0;
   }
 
-  /** Record one sample, `times` times (all points of one frame share a receipt). */
-  add(ms, times = 1) {
+  /** Record one sample. */
+  add(ms) {
     const value = ms < 0 ? 0 : ms; // clocks are the same; a negative is rounding
     const index = Math.min(this.buckets.length - 1, Math.floor(value / this.resolution));
-    this.buckets[index] += times;
-    this.count += times;
-    this.sum += value * times;
+    this.buckets[index]++;
+    this.count++;
+    this.sum += value;
     if (value > this.max) this.max = value;
     if (value < this.min) this.min = value;
   }
@@ -123,9 +123,10 @@ export function hardDeadline(seconds, finish) {
 
 /**
  * Open one Socket.IO client on `namespace`, WebSocket only, no reconnection
- * (a drop must show up as a drop). Resolves with the socket once connected.
+ * (a drop must show up as a drop), then `await prepare(socket)` (listen,
+ * subscribe, join). Resolves with the socket; on any failure it is closed.
  */
-export function openSocket(config, namespace, token, index) {
+export async function openSocket(config, namespace, token, index, prepare) {
   const options = {
     transports: ["websocket"],
     auth: { token },
@@ -138,13 +139,17 @@ export function openSocket(config, namespace, token, index) {
   const addresses = config.local_addresses;
   if (addresses && addresses.length) options.localAddress = addresses[index % addresses.length];
   const socket = io(`${config.url}${namespace}`, options);
-  return new Promise((resolve, reject) => {
-    socket.once("connect", () => resolve(socket));
-    socket.once("connect_error", (error) => {
-      socket.close();
-      reject(error);
+  try {
+    await new Promise((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("connect_error", reject);
     });
-  });
+    await prepare(socket);
+    return socket;
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
 }
 
 /** Emit with an ack and a timeout; resolve the ack, reject on timeout or {ok:false}. */
@@ -154,6 +159,15 @@ export async function request(socket, event, data, timeoutS = 30) {
     throw new Error(`${event} refused: ${JSON.stringify(ack)}`);
   }
   return ack;
+}
+
+/** What a role reports on its connections in "ready" and again in "result". */
+export function connections(sockets, waves) {
+  return {
+    connected: sockets.length,
+    connect_failures: waves.failures,
+    connect_seconds: round(waves.seconds, 3),
+  };
 }
 
 /**

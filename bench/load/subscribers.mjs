@@ -8,7 +8,8 @@
 // assumed (a publisher may have several requests in flight): each client
 // keeps the contiguous prefix it has plus the few seqs that came early.
 import {
-  Histogram, hardDeadline, inWaves, nowMs, openSocket, readCommands, report, request, round, sleep,
+  Histogram, connections, hardDeadline, inWaves, nowMs, openSocket, readCommands, report, request,
+  round, sleep,
 } from "./common.mjs";
 
 export async function runSubscribers(config) {
@@ -18,7 +19,7 @@ export async function runSubscribers(config) {
   const sockets = [];
   // Per (client, stream) cell: every seq below low[cell] has arrived, and
   // early[cell] holds the ones above it that arrived out of order.
-  let low = new Int32Array(0);
+  const low = new Int32Array(config.clients * streams.length);
   const early = new Map();
   const counters = { frames: 0, points: 0, duplicates: 0, disconnects: 0 };
   const unique = (cell) => low[cell] + (early.get(cell)?.size ?? 0);
@@ -26,8 +27,7 @@ export async function runSubscribers(config) {
   let firstReceipt = null;
   let lastReceipt = null;
   let finished = false;
-  let connectFailures = {};
-  let connectSeconds = 0;
+  let waves = { failures: {}, seconds: 0 }; // how connecting went, once it is over
 
   function onPoints(slot, frame) {
     const receivedAt = Date.now();
@@ -55,17 +55,13 @@ export async function runSubscribers(config) {
   }
 
   async function openOne(index) {
-    const socket = await openSocket(config, "/charts", config.token, index);
     let slot = -1; // counted only once every subscription is acknowledged
-    socket.on("points", (frame) => {
-      if (slot >= 0) onPoints(slot, frame);
+    const socket = await openSocket(config, "/charts", config.token, index, async (client) => {
+      client.on("points", (frame) => {
+        if (slot >= 0) onPoints(slot, frame);
+      });
+      for (const stream of streams) await request(client, "subscribe", { stream });
     });
-    try {
-      for (const stream of streams) await request(socket, "subscribe", { stream });
-    } catch (error) {
-      socket.close();
-      throw error;
-    }
     socket.on("disconnect", (reason) => {
       if (finished) return;
       counters.disconnects++;
@@ -98,29 +94,22 @@ export async function runSubscribers(config) {
     await report("result", {
       role: "subscribers",
       why,
-      clients: config.clients,
-      connected: sockets.length,
-      connect_failures: connectFailures,
-      connect_seconds: round(connectSeconds, 3),
-      connect_rate: round(sockets.length / Math.max(connectSeconds, 0.001), 1),
+      ...connections(sockets, waves),
       still_connected: sockets.filter((socket) => socket.connected).length,
       disconnects: counters.disconnects,
       disconnect_reasons: disconnectReasons,
       frames: counters.frames,
       points: counters.points,
-      expected_per_client: expectedCounts,
       clients_complete: complete,
       lost: lostAtEnd,
       duplicates: counters.duplicates,
       window_s: round(windowS, 3),
-      frames_per_s: round(counters.frames / Math.max(windowS, 0.001), 1),
-      points_per_s: round(counters.points / Math.max(windowS, 0.001), 1),
       latency: latency.summary(),
     });
     for (const socket of sockets) socket.close();
   }
 
-  hardDeadline(config.deadline_s ?? 120, (why) => finish(why));
+  hardDeadline(config.deadline_s ?? 120, finish);
   let stopping = false;
   readCommands(async (command) => {
     if (command.cmd !== "expect" || stopping) return;
@@ -137,13 +126,6 @@ export async function runSubscribers(config) {
     process.exit(0);
   });
 
-  const waves = await inWaves(config.clients, config.connect_concurrency ?? 100, openOne);
-  connectFailures = waves.failures;
-  connectSeconds = waves.seconds;
-  low = new Int32Array(sockets.length * streams.length);
-  report("ready", {
-    connected: sockets.length,
-    connect_failures: connectFailures,
-    connect_seconds: round(connectSeconds, 3),
-  });
+  waves = await inWaves(config.clients, config.connect_concurrency ?? 100, openOne);
+  report("ready", connections(sockets, waves));
 }

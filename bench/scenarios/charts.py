@@ -10,7 +10,7 @@ import time
 
 from ..processes import Generator, Sampler, rss_bytes
 from ..servers import Deployment
-from ..stats import merge_latency, sum_counts
+from ..stats import merge_latency, sum_counts, sum_tallies
 from .common import prime_streams, register_user, split
 
 
@@ -32,13 +32,10 @@ def _merge_subscribers(results: list[dict]) -> dict:
     counts = sum_counts(results, "connected", "still_connected", "disconnects", "frames",
                         "points", "lost", "duplicates", "clients_complete")
     window = max((r["window_s"] for r in results), default=0) or 0.001
-    failures: dict = {}
-    for r in results:
-        for message, n in r["connect_failures"].items():
-            failures[message] = failures.get(message, 0) + n
     return {
         **counts,
-        "connect_failures": failures,
+        "connect_failures": sum_tallies([r["connect_failures"] for r in results]),
+        "disconnect_reasons": sum_tallies([r["disconnect_reasons"] for r in results]),
         "connect_seconds": max(r["connect_seconds"] for r in results),
         "window_s": window,
         "frames_per_s": round(counts["frames"] / window, 1),

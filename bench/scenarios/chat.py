@@ -17,8 +17,9 @@ from pathlib import Path
 
 from pulseboard.chat.limits import RATE_MESSAGES, RATE_WINDOW
 
+from .. import REPO
 from ..processes import Generator, Sampler
-from ..servers import REPO, Deployment, single_worker
+from ..servers import Deployment, single_worker
 from ..stats import without_histograms
 from .common import register_user
 

@@ -1,19 +1,15 @@
 """What several scenarios need: users, tokens and streams on the server under test."""
 
 import time
-import uuid
 
 import requests
 
+from support.clients import register
 
-def register_user(url: str, username: str | None = None,
-                  password: str = "bench-password") -> str:
-    """Register a fresh user and return its token."""
-    username = username or f"bench-{uuid.uuid4().hex[:12]}"
-    response = requests.post(f"{url}/api/auth/register",
-                             json={"username": username, "password": password}, timeout=30)
-    response.raise_for_status()
-    return response.json()["token"]
+
+def register_user(url: str, username: str | None = None) -> str:
+    """Register a user (a fresh name unless given) and return its token."""
+    return register(url, username)["token"]
 
 
 def prime_streams(dep, token: str, names: list[str]) -> None:

@@ -1,81 +1,83 @@
 /**
- * Start a real `python -m pulseboard serve` on a free loopback port, with its
- * own SQLite database and data file in a temporary folder (Vitest's side; the
- * Playwright specs have their own copy in tests/e2e/support).
+ * A real `python -m pulseboard serve` for the tests: a free loopback port, its
+ * own SQLite database, data file and SECRET_KEY in a temporary folder.
+ * `stop()` then `start()` brings it back on the same port with the same
+ * database and key, as a restart in production would.
+ *
+ * Vitest (test-support/vitest-backend.ts) and Playwright
+ * (tests/e2e/support/backend.ts) share this file. Vitest loads it as an ES
+ * module and Playwright as CommonJS, so it reads neither `import.meta` nor
+ * `__dirname`: the caller says where the repository is.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 
-const REPO = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
-const PYTHON = process.env.PULSEBOARD_PYTHON ?? join(REPO, '.venv/bin/python')
+import type { Session } from '../src/types/contract'
 
-/** Tasks sized for unit tests, built on the shipped demo scripts. */
-const TASKS = `
-[tasks.flood-12k]
-description = "12,000 lines: more than one subscribe reply holds"
-command = ["{python}", "{demo_dir}/flood.py", "12000"]
-timeout = 60
+export const PASSWORD = 'correct horse battery'
 
-[tasks.slow-pipeline]
-description = "The demo pipeline at 0.15 s a line"
-command = ["{python}", "{demo_dir}/pipeline.py", "0.15"]
-steps = ["checkout", "install", "build", "test", "package"]
-timeout = 60
-`
+export interface BackendOptions {
+  /** The repository root: Python is `<repo>/.venv/bin/python` unless PULSEBOARD_PYTHON names another. */
+  repo: string
+  /** The JSON data file, whose numeric keys become `file.<key>` streams. */
+  data: Record<string, unknown>
+  /** A tasks file (TOML) in place of the shipped demo tasks. */
+  tasks?: string
+  /** More environment for the server (e.g. `SPA_DIST`). */
+  env?: Record<string, string>
+}
 
-/** A TCP port on 127.0.0.1 nothing listens on right now. */
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer()
     server.once('error', fail)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => done(port))
+      server.close(() => done(typeof address === 'object' && address ? address.port : 0))
     })
   })
 }
 
 /** A backend child process; `start` again after `stop` reuses port, database and key. */
 export class BackendProcess {
-  readonly workdir: string
+  readonly workdir = mkdtempSync(join(tmpdir(), 'pulseboard-test-'))
   port = 0
   private child: ChildProcess | null = null
 
-  constructor(private readonly extraEnv: Record<string, string> = {}) {
-    this.workdir = mkdtempSync(join(tmpdir(), 'pulseboard-vitest-'))
-    writeFileSync(join(this.workdir, 'data.json'), JSON.stringify({ orders: 42 }))
-    writeFileSync(join(this.workdir, 'tasks.toml'), TASKS)
+  constructor(private readonly options: BackendOptions) {
+    writeFileSync(join(this.workdir, 'data.json'), JSON.stringify(options.data))
+    if (options.tasks !== undefined) writeFileSync(join(this.workdir, 'tasks.toml'), options.tasks)
   }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`
   }
 
-  /** Spawn the server and wait until `/api/health` answers 200. */
+  /** Spawn the server and wait for `/api/health` to answer 200. */
   async start(timeoutMs = 30_000): Promise<this> {
     if (!this.port) this.port = await freePort()
+    const { repo, tasks, env } = this.options
+    const python = process.env.PULSEBOARD_PYTHON ?? join(repo, '.venv/bin/python')
     const log = openSync(join(this.workdir, 'server.log'), 'a')
-    this.child = spawn(PYTHON, ['-m', 'pulseboard', 'serve', '--port', String(this.port)], {
+    this.child = spawn(python, ['-m', 'pulseboard', 'serve', '--port', String(this.port)], {
       cwd: this.workdir,
       stdio: ['ignore', log, log],
       env: {
         ...process.env,
-        SECRET_KEY: 'vitest-secret-key',
+        SECRET_KEY: 'test-secret-key',
         DATABASE_URL: `sqlite:///${join(this.workdir, 'pb.db')}`,
         DATA_FILE: join(this.workdir, 'data.json'),
-        TASKS_FILE: join(this.workdir, 'tasks.toml'),
+        ...(tasks === undefined ? {} : { TASKS_FILE: join(this.workdir, 'tasks.toml') }),
         PYTHONUNBUFFERED: '1',
-        ...this.extraEnv,
+        ...env,
       },
     })
     const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) break
+    while (Date.now() < deadline && this.child.exitCode === null) {
       try {
         if ((await fetch(`${this.url}/api/health`)).status === 200) return this
       } catch {
@@ -86,7 +88,7 @@ export class BackendProcess {
     throw new Error(`backend on ${this.url} did not start:\n${this.log()}`)
   }
 
-  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
   async stop(graceMs = 5_000): Promise<void> {
     const child = this.child
     if (!child || child.exitCode !== null || child.signalCode !== null) return
@@ -113,15 +115,18 @@ export class BackendProcess {
   }
 }
 
-/** Register a fresh user and return its token. */
-export async function registerUser(url: string, prefix = 'user'): Promise<{ token: string; username: string }> {
-  const username = `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
+/** A username no other test uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
+}
+
+/** Register a fresh user through the REST API; its password is `PASSWORD`. */
+export async function registerUser(url: string, prefix = 'user'): Promise<Session> {
   const response = await fetch(`${url}/api/auth/register`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: 'correct horse battery' }),
+    body: JSON.stringify({ username: uniqueName(prefix), password: PASSWORD }),
   })
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${await response.text()}`)
-  const body = (await response.json()) as { token: string }
-  return { token: body.token, username }
+  return (await response.json()) as Session
 }

@@ -5,6 +5,7 @@ import requests
 import socketio
 
 from support.clients import SocketClient, register, unique_name
+from support.server import ServerProcess
 
 NAMESPACES = ["/charts", "/logs", "/debug", "/chat"]
 
@@ -63,8 +64,6 @@ def test_connect_without_valid_token_is_refused(server, namespace):
 
 
 def test_token_signed_with_another_key_is_refused(server, tmp_path):
-    from support.server import ServerProcess
-
     other = ServerProcess(tmp_path / "other", env={"SECRET_KEY": "a-different-key"}).start()
     try:
         foreign = register(other.url)["token"]
@@ -129,8 +128,6 @@ def test_chunked_oversized_body_is_413_under_gevent(tmp_path):
     # gevent's server marks chunked input as terminated, so Werkzeug would read
     # it to the end; MAX_CONTENT_LENGTH must stop it. (eventlet's leaves such a
     # body unread: it is refused as no JSON.)
-    from support.server import ServerProcess
-
     server = ServerProcess(tmp_path, async_mode="gevent").start()
     try:
         token = register(server.url)["token"]

@@ -6,18 +6,13 @@ import time
 import pytest
 import requests
 
-from support.clients import wait_until
-
-
-def publish(server, token, name, body):
-    return requests.post(f"{server.url}/api/streams/{name}/points", json=body,
-                         headers={"Authorization": f"Bearer {token}"}, timeout=5)
+from support.clients import publish_points, wait_until
+from support.server import ServerProcess
 
 
 def stream_state(server, name):
     streams = requests.get(f"{server.url}/api/streams", timeout=5).json()["streams"]
     return next(s for s in streams if s["name"] == name)
-
 
 
 def all_points(client, stream):
@@ -57,12 +52,14 @@ def test_subscribe_returns_window_then_batched_points(server, user, connect):
 
 def test_http_points_arrive_batched_one_frame_per_tick(server, user, connect):
     client = connect(server, "/charts", user["token"])
-    assert publish(server, user["token"], "app.latency", {"value": -1}).status_code == 202
+    response = publish_points(server.url, user["token"], "app.latency", {"value": -1})
+    assert response.status_code == 202
     ack = client.call("subscribe", {"stream": "app.latency"})
     assert ack["ok"]
     base = int(time.time() * 1000)
     for i in range(40):
-        response = publish(server, user["token"], "app.latency", {"points": [[base + i, i]]})
+        response = publish_points(server.url, user["token"], "app.latency",
+                                  {"points": [[base + i, i]]})
         assert response.status_code == 202
     client.wait_for("points", lambda f: len(ack["points"]) + sum(len(x["points"]) for x in f) >= 41)
     received = ack["points"] + all_points(client, "app.latency")
@@ -76,11 +73,11 @@ def test_points_reach_every_subscriber_and_not_others(server, user, connect):
     a = connect(server, "/charts", user["token"])
     b = connect(server, "/charts", user["token"])
     outsider = connect(server, "/charts", user["token"])
-    publish(server, user["token"], "orders", {"value": 1})
+    publish_points(server.url, user["token"], "orders", {"value": 1})
     time.sleep(0.2)  # past a tick: the point is in the window, not pending
     for client in (a, b):
         assert client.call("subscribe", {"stream": "orders"})["points"][0][1] == 1
-    publish(server, user["token"], "orders", {"points": [[1, 10], [2, 20]]})
+    publish_points(server.url, user["token"], "orders", {"points": [[1, 10], [2, 20]]})
     for client in (a, b):
         client.wait_for("points", lambda f: any(x["points"] == [[1, 10], [2, 20]] for x in f))
     time.sleep(0.3)
@@ -157,14 +154,14 @@ def test_wrong_shape_is_bad_request(server, user, connect, payload):
 ])
 def test_bad_points_are_400_and_store_nothing(server, user, connect, body):
     client = connect(server, "/charts", user["token"])
-    publish(server, user["token"], "clean", {"points": [[1, 1]]})
+    publish_points(server.url, user["token"], "clean", {"points": [[1, 1]]})
     assert client.call("subscribe", {"stream": "clean"})["ok"]
-    response = publish(server, user["token"], "clean", body)
+    response = publish_points(server.url, user["token"], "clean", body)
     assert response.status_code == 400
     assert response.json()["ok"] is False and response.json()["error"]["code"] == "bad_request"
     # A good point after the bad request: what reached the subscriber by then
     # is everything stored, and the bad request added nothing.
-    publish(server, user["token"], "clean", {"points": [[9, 9]]})
+    publish_points(server.url, user["token"], "clean", {"points": [[9, 9]]})
     client.wait_for("points", lambda f: any([9, 9] in x["points"] for x in f))
     window = connect(server, "/charts", user["token"]).call("subscribe", {"stream": "clean"})
     assert sorted(window["points"]) == [[1, 1], [9, 9]]
@@ -180,25 +177,23 @@ def test_non_json_and_non_finite_points_are_refused(server, user):
 
 
 def test_server_streams_cannot_be_published_into(server, user):
-    response = publish(server, user["token"], "system.cpu", {"value": 1})
+    response = publish_points(server.url, user["token"], "system.cpu", {"value": 1})
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
-    assert publish(server, user["token"], "Bad Name!", {"value": 1}).status_code == 400
+    assert publish_points(server.url, user["token"], "Bad Name!", {"value": 1}).status_code == 400
 
 
 def test_published_stream_is_known_to_another_worker_on_the_same_database(server, user, tmp_path,
                                                                         connect):
-    from support.server import ServerProcess
-
     other = ServerProcess(tmp_path / "other",
                           env={"DATABASE_URL": server.env["DATABASE_URL"]}).start()
     try:
-        publish(server, user["token"], "shared.orders", {"value": 5, "unit": "ops"})
+        publish_points(server.url, user["token"], "shared.orders", {"value": 5, "unit": "ops"})
         client = connect(other, "/charts", user["token"])
         listed = {s["name"]: s for s in client.call("streams")["streams"]}
         assert listed["shared.orders"]["unit"] == "ops"
         ack = client.call("subscribe", {"stream": "shared.orders"})
         assert ack["ok"] and ack["points"] == []  # windows are per worker
-        publish(other, user["token"], "shared.orders", {"points": [[1, 6]]})
+        publish_points(other.url, user["token"], "shared.orders", {"points": [[1, 6]]})
         client.wait_for("points", lambda f: any(x["points"] == [[1, 6]] for x in f))
     finally:
         other.stop()

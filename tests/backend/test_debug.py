@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from support.clients import register, unique_name
+from support.clients import post_debug, register, unique_name
 from support.server import ServerProcess
 
 TASKS_TOML = """
@@ -36,11 +36,6 @@ def token(debug_server):
     return register(debug_server.url)["token"]
 
 
-def post(server, token, body):
-    return requests.post(f"{server.url}/api/debug", json=body, timeout=5,
-                         headers={"Authorization": f"Bearer {token}"})
-
-
 def message(level="info", source=None, text="hello", context=None):
     body = {"level": level, "source": source or unique_name("app"), "message": text}
     if context is not None:
@@ -48,18 +43,32 @@ def message(level="info", source=None, text="hello", context=None):
     return body
 
 
-def upserted(messages: list[dict], client, timeout: float = 0.3) -> list[dict]:
+def settle(server, token, level: str, source: str, *clients) -> None:
+    """Wait until every ``debug`` event sent to ``clients`` before now has arrived.
+
+    A tick emits pending messages in the order they were posted and a
+    socket's events arrive in order, so once a marker posted now is back,
+    anything sent before it has come. The marker (its text starts with
+    ``marker``) must pass each client's filter.
+    """
+    text = f"marker {time.monotonic_ns()}"
+    assert post_debug(server.url, token, message(level, source, text)).status_code == 202
+    for client in clients:
+        client.wait_for("debug", lambda events: any(e["message"] == text for e in events))
+
+
+def upserted(messages: list[dict], client) -> list[dict]:
     """A subscribe reply's messages updated with the events that followed, by id.
 
     Messages posted within the last tick reach a new subscriber as events,
     not in its reply; a client upserts both by ``id``, keeping the top count.
+    Markers (see :func:`settle`) are left out.
     """
-    time.sleep(timeout)
     latest = {}
     for m in messages + client.events("debug"):
         if m["id"] not in latest or m["count"] >= latest[m["id"]]["count"]:
             latest[m["id"]] = m
-    return [latest[i] for i in sorted(latest)]
+    return [latest[i] for i in sorted(latest) if not latest[i]["message"].startswith("marker")]
 
 
 def debug_events(client, **match) -> list[dict]:
@@ -70,7 +79,7 @@ def test_posted_message_reaches_subscribers(debug_server, token, connect):
     client = connect(debug_server, "/debug", token)
     assert client.call("subscribe", {})["ok"] is True
     body = message(level="warning", text="disk 91% full", context={"disk": "/var", "pct": 91})
-    response = post(debug_server, token, body)
+    response = post_debug(debug_server.url, token, body)
     assert response.status_code == 202, response.text
     stored = response.json()["message"]
     assert stored["count"] == 1 and stored["level"] == "warning"
@@ -87,7 +96,7 @@ def test_repeats_within_the_window_share_an_id_and_count(debug_server, token, co
     client = connect(debug_server, "/debug", token)
     client.call("subscribe", {})
     body = message(level="error", text="connection refused")
-    ids = [post(debug_server, token, body).json()["message"] for _ in range(3)]
+    ids = [post_debug(debug_server.url, token, body).json()["message"] for _ in range(3)]
     assert len({m["id"] for m in ids}) == 1
     assert [m["count"] for m in ids] == [1, 2, 3]
     client.wait_for("debug", lambda e: any(x["id"] == ids[0]["id"] and x["count"] == 3
@@ -95,13 +104,15 @@ def test_repeats_within_the_window_share_an_id_and_count(debug_server, token, co
     counts = [e["count"] for e in debug_events(client, id=ids[0]["id"])]
     assert set(counts) <= {1, 2, 3} and max(counts) == 3
 
-    other_level = post(debug_server, token, {**body, "level": "warning"}).json()["message"]
-    other_text = post(debug_server, token, {**body, "message": "timed out"}).json()["message"]
+    other_level, other_text = (
+        post_debug(debug_server.url, token, {**body, **change}).json()["message"]
+        for change in ({"level": "warning"}, {"message": "timed out"}))
     assert len({ids[0]["id"], other_level["id"], other_text["id"]}) == 3
     assert other_level["id"] < other_text["id"]  # ids grow
 
     fresh = connect(debug_server, "/debug", token)
     snapshot = fresh.call("subscribe", {"sources": [body["source"]]})
+    settle(debug_server, token, "info", body["source"], fresh)
     assert [(m["id"], m["count"]) for m in upserted(snapshot["messages"], fresh)] == [
         (ids[0]["id"], 3), (other_level["id"], 1), (other_text["id"], 1)]
 
@@ -119,16 +130,13 @@ def test_filters_by_level_and_source(debug_server, token, connect):
     sent = [("error", f"{prefix}.api"), ("info", f"{prefix}.api"), ("error", f"{prefix}.db"),
             ("success", f"{prefix}.db"), ("warning", f"{prefix}.db"), ("error", "elsewhere")]
     for level, source in sent:
-        assert post(debug_server, token, message(level, source, f"{level} {source}")).ok
-    marker = post(debug_server, token, message("error", f"{prefix}.api", "last")).json()
-    for client in (errors, mine):
-        client.wait_for("debug", lambda e, c=client: debug_events(c, id=marker["message"]["id"]))
-    both.wait_for("debug", lambda e: len(e) >= 2)
-    time.sleep(0.3)
+        assert post_debug(debug_server.url, token, message(level, source, f"{level} {source}")).ok
+    settle(debug_server, token, "error", f"{prefix}.api", errors, mine)
+    settle(debug_server, token, "error", f"{prefix}.db", errors, both)
 
     def got(client):  # sorted: the sync client may record two events out of arrival order
         return sorted((e["level"], e["source"]) for e in client.events("debug")
-                      if e["message"] != "last")
+                      if not e["message"].startswith("marker"))
 
     assert got(errors) == [("error", f"{prefix}.api"), ("error", f"{prefix}.db")]
     assert got(mine) == [("error", f"{prefix}.api"), ("info", f"{prefix}.api")]
@@ -137,8 +145,8 @@ def test_filters_by_level_and_source(debug_server, token, connect):
     # The recent history honours the same filter; a new filter replaces the old one.
     history = mine.call("subscribe", {"levels": ["info"], "sources": [f"{prefix}*"]})
     assert [(m["level"], m["source"]) for m in history["messages"]] == [("info", f"{prefix}.api")]
-    post(debug_server, token, message("error", f"{prefix}.api", "after the change"))
-    post(debug_server, token, message("info", f"{prefix}.db", "info after"))
+    post_debug(debug_server.url, token, message("error", f"{prefix}.api", "after the change"))
+    post_debug(debug_server.url, token, message("info", f"{prefix}.db", "info after"))
     mine.wait_for("debug", lambda e: any(x["message"] == "info after" for x in e))
     assert not any(e["message"] == "after the change" for e in mine.events("debug"))
 
@@ -149,21 +157,30 @@ def test_filters_by_level_and_source(debug_server, token, connect):
 
 def test_unsubscribe_stops_events(debug_server, token, connect):
     client = connect(debug_server, "/debug", token)
+    watcher = connect(debug_server, "/debug", token)
     source = unique_name("quiet")
-    client.call("subscribe", {"sources": [source]})
-    post(debug_server, token, message("info", source, "one"))
+    for subscriber in (client, watcher):
+        subscriber.call("subscribe", {"sources": [source]})
+    post_debug(debug_server.url, token, message("info", source, "one"))
     client.wait_for("debug")
     assert client.call("unsubscribe") == {"ok": True}
-    post(debug_server, token, message("info", source, "two"))
-    time.sleep(0.4)
+    post_debug(debug_server.url, token, message("info", source, "two"))
+    # Once the watcher has "two", the emit that would have reached ``client``
+    # too is done: anything it queued for ``client`` comes before this reply.
+    watcher.wait_for("debug", lambda events: any(e["message"] == "two" for e in events))
+    assert client.call("unsubscribe") == {"ok": True}
     assert [e["message"] for e in client.events("debug")] == ["one"]
 
 
 def test_recent_history_is_the_last_200_in_order(debug_server, token, connect):
     source = unique_name("bulk")
+    watcher = connect(debug_server, "/debug", token)
+    watcher.call("subscribe", {"sources": [source]})
     for i in range(205):
-        assert post(debug_server, token, message("debug", source, f"n{i}")).status_code == 202
-    time.sleep(0.2)  # past a tick: nothing is waiting to be emitted
+        response = post_debug(debug_server.url, token, message("debug", source, f"n{i}"))
+        assert response.status_code == 202
+    # Emitted, so no longer pending: a new subscriber gets all of them in its reply.
+    watcher.wait_for("debug", lambda events: any(e["message"] == "n204" for e in events))
     ack = connect(debug_server, "/debug", token).call("subscribe", {"sources": [source]})
     assert [m["message"] for m in ack["messages"]] == [f"n{i}" for i in range(5, 205)]
     ids = [m["id"] for m in ack["messages"]]
@@ -225,7 +242,7 @@ def test_server_warnings_are_bridged(debug_server, token, connect):
     ("just text", 400, "bad_request"),
 ])
 def test_post_bad_input(debug_server, token, body, status, code):
-    response = post(debug_server, token, body)
+    response = post_debug(debug_server.url, token, body)
     assert response.status_code == status, response.text
     assert response.json()["error"]["code"] == code
 

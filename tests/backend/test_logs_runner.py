@@ -4,20 +4,17 @@ import time
 
 import requests
 
-from support.clients import register
-
-from .test_logs import (
+from support.clients import register, wait_until
+from support.tasks import (
     find_pids,
+    follow_from_start_and_midway,
     frame_lines,
     process_gone,
-    received,
-    seqs,
     start,
     start_server,
     task_events,
     wait_final,
     wait_for_step,
-    wait_until,
 )
 
 
@@ -59,25 +56,15 @@ def test_threading_mode_runs_follows_and_cancels(tmp_path, connect):
         health = requests.get(f"{server.url}/api/health", timeout=5).json()
         assert health["async_mode"] == "threading"
         token = register(server.url)["token"]
-        first = connect(server, "/logs", token)
-        task_id = start(first, "slow-pipeline")
-        first_ack = first.call("subscribe", {"task_id": task_id})
-        first.wait_for("lines", lambda frames: len(frame_lines(first, task_id)) >= 6)
-        late = connect(server, "/logs", token)
-        late_ack = late.call("subscribe", {"task_id": task_id})
-        final = wait_final(late, task_id)
-        wait_final(first, task_id)
+        client, _, final = follow_from_start_and_midway(connect, server, token, midway=6)
         assert final["status"] == "succeeded" and final["progress"] == 100
-        expected = list(range(1, final["line_count"] + 1))
-        assert seqs(received(late, task_id, late_ack["lines"], final)) == expected
-        assert seqs(received(first, task_id, first_ack["lines"], final)) == expected
 
-        long_id = start(first, "long")
-        ack = first.call("subscribe", {"task_id": long_id})
-        wait_for_step(first, long_id)
-        job, worker = find_pids(ack["lines"] + frame_lines(first, long_id))
-        assert first.call("cancel", {"task_id": long_id}) == {"ok": True}
-        assert wait_final(first, long_id, timeout=15)["status"] == "cancelled"
+        long_id = start(client, "long")
+        ack = client.call("subscribe", {"task_id": long_id})
+        wait_for_step(client, long_id)
+        job, worker = find_pids(ack["lines"] + frame_lines(client, long_id))
+        assert client.call("cancel", {"task_id": long_id}) == {"ok": True}
+        assert wait_final(client, long_id, timeout=15)["status"] == "cancelled"
         assert wait_until(lambda: process_gone(job) and process_gone(worker))
     finally:
         server.stop()
@@ -85,14 +72,15 @@ def test_threading_mode_runs_follows_and_cancels(tmp_path, connect):
 
 def test_stopping_the_server_stops_its_tasks_and_a_restart_settles_them(tmp_path, connect):
     server = start_server(tmp_path)
-    token = register(server.url)["token"]
-    client = connect(server, "/logs", token)
-    task_id = start(client, "long")
-    ack = client.call("subscribe", {"task_id": task_id})
-    wait_for_step(client, task_id)
-    job, worker = find_pids(ack["lines"] + frame_lines(client, task_id))
-    client.close()
-    server.stop()
+    try:
+        client = connect(server, "/logs", register(server.url)["token"])
+        task_id = start(client, "long")
+        ack = client.call("subscribe", {"task_id": task_id})
+        wait_for_step(client, task_id)
+        job, worker = find_pids(ack["lines"] + frame_lines(client, task_id))
+        client.close()
+    finally:
+        server.stop()
     assert wait_until(lambda: process_gone(job) and process_gone(worker))
 
     restarted = start_server(tmp_path)

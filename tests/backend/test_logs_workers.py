@@ -3,13 +3,11 @@
 import shutil
 
 import pytest
-import requests
 
-from support.clients import register, unique_name
+from support.clients import post_debug, register, unique_name
 from support.server import ServerProcess
 from support.stack import Redis
-
-from .test_logs import frame_lines, start, wait_final, write_tasks
+from support.tasks import frame_lines, start, wait_final, write_tasks
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +63,8 @@ def test_debug_messages_reach_subscribers_on_every_worker(workers, connect):
     for client in (on_a, on_b):
         assert client.call("subscribe", {"levels": ["error"], "sources": [f"{source}*"]})["ok"]
     for level, text in (("info", "not wanted"), ("error", "wanted")):
-        response = requests.post(f"{a.url}/api/debug", timeout=5,
-                                 headers={"Authorization": f"Bearer {token}"},
-                                 json={"level": level, "source": f"{source}.x", "message": text})
+        response = post_debug(a.url, token,
+                              {"level": level, "source": f"{source}.x", "message": text})
         assert response.status_code == 202
     for client in (on_a, on_b):
         events = client.wait_for("debug", lambda e: any(x["message"] == "wanted" for x in e))

@@ -7,21 +7,16 @@ every point or message exactly once and report well-formed numbers.
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # the `bench` package lives at the repository root
-
-from bench import driver, report  # noqa: E402
-from bench.processes import GENERATOR, node_binary  # noqa: E402
-from bench.scenarios.charts import broadcast, capacity  # noqa: E402
-from bench.scenarios.chat import chat  # noqa: E402
-from bench.scenarios.common import register_user  # noqa: E402
-from bench.servers import single_worker  # noqa: E402
-from bench.stats import merge_latency  # noqa: E402
+from bench import driver, report
+from bench.processes import GENERATOR, node_binary
+from bench.scenarios.charts import broadcast, capacity
+from bench.scenarios.chat import chat
+from bench.scenarios.common import register_user
+from bench.servers import single_worker
+from bench.stats import merge_latency
 
 LATENCY_KEYS = {"count", "p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms"}
 

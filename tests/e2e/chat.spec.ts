@@ -1,9 +1,9 @@
-import { expect, openAs, register, screenshot, test } from './support/fixtures'
+import { expect, openAs, registerUser, screenshot, test } from './support/fixtures'
 
 test('two users chat in a room, and a DM brings a toast and an unread badge', async ({ browser, baseURL }) => {
   const url = baseURL as string
-  const alice = await register(url, 'alice')
-  const bob = await register(url, 'bob')
+  const alice = await registerUser(url, 'alice')
+  const bob = await registerUser(url, 'bob')
   const a = await openAs(browser, url, alice, '/chat/room/general')
   const b = await openAs(browser, url, bob, '/chat/room/general')
 

@@ -1,12 +1,12 @@
 import { Backend } from './support/backend'
-import { expect, openAs, register, test } from './support/fixtures'
+import { expect, openAs, registerUser, test } from './support/fixtures'
 
 test('the app survives a backend restart without a reload', async ({ browser }) => {
   // Its own backend: this test stops it, then starts it again on the same
   // port with the same database and SECRET_KEY, so tokens stay valid.
   const backend = await new Backend().start()
   try {
-    const account = await register(backend.url, 'restart')
+    const account = await registerUser(backend.url, 'restart')
     const page = await openAs(browser, backend.url, account, '/')
     const indicator = page.getByTestId('connection-indicator')
     const sine = page.locator('[data-testid=chart][data-stream="demo.sine"]')

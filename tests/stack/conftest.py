@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from support.clients import SocketClient, register
+from support.clients import register
 from support.stack import Stack, postgres_bin
 
 
@@ -24,21 +24,6 @@ def stack(tmp_path_factory):
     running = Stack(tmp_path_factory.mktemp("stack")).start()
     yield running
     running.stop()
-
-
-@pytest.fixture
-def open_socket():
-    """``open_socket(base_url, namespace, token, **options)`` -> a connected SocketClient."""
-    clients = []
-
-    def _open(base_url, namespace, token, **options):
-        client = SocketClient(base_url, namespace, token, **options)
-        clients.append(client)
-        return client.connect()
-
-    yield _open
-    for client in clients:
-        client.close()
 
 
 @pytest.fixture

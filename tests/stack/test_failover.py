@@ -1,6 +1,5 @@
 """A worker dies: its clients reconnect through nginx to the other and resume."""
 
-
 import requests
 
 from support.clients import unique_name, wait_until
@@ -19,18 +18,17 @@ def worker_behind_nginx(stack):
     return stack.worker_by_pid(answers.pop())
 
 
-
-def test_killed_worker_clients_reconnect_through_nginx_and_resume(stack, open_socket, new_user):
+def test_killed_worker_clients_reconnect_through_nginx_and_resume(stack, connect, new_user):
     room = unique_name("failover")
     victim = worker_behind_nginx(stack)
     survivor = next(w for w in stack.workers if w is not victim)
     mover, stayer = new_user(), new_user()
 
-    moving = open_socket(stack.nginx.url, "/chat", mover["token"], reconnection=True)
+    moving = connect(stack.nginx, "/chat", mover["token"], reconnection=True)
     connects = []
     moving.sio.on("connect", lambda: connects.append(moving.sio.get_sid("/chat")),
                   namespace="/chat")
-    staying = open_socket(survivor.url, "/chat", stayer["token"])
+    staying = connect(survivor, "/chat", stayer["token"])
     for client in (moving, staying):
         assert client.call("join", {"room": room})["ok"]
     before = [moving.call("message", {"room": room, "text": "before the crash"}),

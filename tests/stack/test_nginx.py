@@ -57,15 +57,15 @@ def test_api_is_proxied_with_security_headers(stack):
     assert "Cache-Control" not in response.headers  # the backend's say, not the SPA's
 
 
-def test_websocket_upgrade_through_nginx_passes_the_origin_check(stack, open_socket, new_user):
+def test_websocket_upgrade_through_nginx_passes_the_origin_check(stack, connect, new_user):
     token = new_user()["token"]
     # What a browser on the nginx origin sends; it is not in CORS_ORIGINS,
     # so it passes only if nginx forwards Host with its port.
-    page = open_socket(stack.nginx.url, "/charts", token, headers={"Origin": stack.nginx.url})
+    page = connect(stack.nginx, "/charts", token, headers={"Origin": stack.nginx.url})
     assert page.call("streams")["ok"] is True
 
     with pytest.raises(socketio.exceptions.ConnectionError):
-        open_socket(stack.nginx.url, "/charts", token, headers={"Origin": "http://evil.example"})
+        connect(stack.nginx, "/charts", token, headers={"Origin": "http://evil.example"})
 
     # Long-polling first, then the upgrade: every request must reach the same worker.
     polling = socketio.Client(reconnection=False)
@@ -76,7 +76,6 @@ def test_websocket_upgrade_through_nginx_passes_the_origin_check(stack, open_soc
         assert polling.call("streams", namespace="/charts", timeout=10)["ok"] is True
     finally:
         polling.disconnect()
-
 
 
 def _send_during_reloads(stack, senders, room, stop_after, acks, errors):
@@ -99,15 +98,15 @@ def _send_during_reloads(stack, senders, room, stop_after, acks, errors):
         time.sleep(0.05)
 
 
-def test_nginx_reload_drops_no_stored_message(stack, open_socket, new_user):
+def test_nginx_reload_drops_no_stored_message(stack, connect, new_user):
     room = unique_name("reload")
     senders = []
     for _ in range(5):  # 30 messages, at most 6 per user: well under the rate limit
         user = new_user()
-        client = open_socket(stack.nginx.url, "/chat", user["token"])
+        client = connect(stack.nginx, "/chat", user["token"])
         assert client.call("join", {"room": room})["ok"]
         senders.append((user, client))
-    watcher = open_socket(stack.nginx.url, "/chat", new_user()["token"])
+    watcher = connect(stack.nginx, "/chat", new_user()["token"])
     assert watcher.call("join", {"room": room})["ok"]
 
     acks, errors = [], []
@@ -130,7 +129,7 @@ def test_nginx_reload_drops_no_stored_message(stack, open_socket, new_user):
 
     # The watcher's connection was opened before both reloads and kept.
     watcher.wait_for("message", lambda got: {m["id"] for m in got} >= set(acked))
-    fresh = open_socket(stack.nginx.url, "/chat", new_user()["token"])
+    fresh = connect(stack.nginx, "/chat", new_user()["token"])
     assert fresh.call("join", {"room": room})["ok"]
     history = fresh.call("history", {"room": room, "limit": 200})
     assert [m["id"] for m in history["messages"]] == acked

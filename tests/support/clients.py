@@ -35,6 +35,19 @@ def register(base_url: str, username: str | None = None, password: str = "correc
     return response.json()
 
 
+def publish_points(base_url: str, token: str, stream: str, body,
+                   timeout: float = 5) -> requests.Response:
+    """``POST /api/streams/<stream>/points`` with ``body``; the response, whatever its status."""
+    return requests.post(f"{base_url}/api/streams/{stream}/points", json=body,
+                         headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+
+
+def post_debug(base_url: str, token: str, body) -> requests.Response:
+    """``POST /api/debug`` with ``body``; the response, whatever its status."""
+    return requests.post(f"{base_url}/api/debug", json=body,
+                         headers={"Authorization": f"Bearer {token}"}, timeout=5)
+
+
 class Recorder:
     """Collects every event a client receives, and waits for them."""
 

@@ -1,6 +1,7 @@
 """Start a real ``pulseboard serve`` process on a free loopback port."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def stop_process(process: subprocess.Popen | None, sig: int = signal.SIGTERM,
+                 timeout: float = 10) -> None:
+    """Send ``sig`` to ``process`` if it still runs; SIGKILL it after ``timeout`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
 
 
 def wait_for_http(url: str, timeout: float = 30, process: subprocess.Popen | None = None) -> None:
@@ -81,14 +95,7 @@ class ServerProcess:
 
     def stop(self, timeout: float = 10) -> None:
         """Terminate the process (SIGTERM, then SIGKILL)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout)
+        stop_process(self.process, timeout=timeout)
 
     def kill(self) -> None:
         """Kill the process at once, as a crash would."""

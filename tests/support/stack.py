@@ -22,7 +22,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from support.server import REPO, ServerProcess, free_port
+from support.server import REPO, ServerProcess, free_port, stop_process
 
 NGINX_CONF = REPO / "nginx" / "nginx.conf"
 #: The built SPA nginx serves; SPA_DIST (as for the backend) points elsewhere.
@@ -40,17 +40,6 @@ def _wait(condition, timeout: float, what: str, process: subprocess.Popen | None
             return
         time.sleep(0.1)
     raise TimeoutError(f"{what} not ready within {timeout}s")
-
-
-def _stop(process: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
-    if process is None or process.poll() is not None:
-        return
-    process.send_signal(sig)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout)
 
 
 def postgres_bin() -> Path | None:
@@ -129,7 +118,7 @@ class Postgres:
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT), then remove the cluster."""
-        _stop(self.process, signal.SIGINT)
+        stop_process(self.process, signal.SIGINT)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -165,7 +154,7 @@ class Redis:
 
     def stop(self) -> None:
         """Stop the server and remove its directory."""
-        _stop(self.process)
+        stop_process(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -261,7 +250,7 @@ class Nginx:
 
     def stop(self) -> None:
         """Quick shutdown (SIGTERM) and remove the directory."""
-        _stop(self.process)
+        stop_process(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

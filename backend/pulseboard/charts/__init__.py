@@ -1,12 +1,13 @@
-"""Live time-series charts: the ``/charts`` namespace and its producers."""
+"""Live time-series charts: the ``/charts`` namespace and its producers.
 
-from flask import Flask
+Nothing is imported at the top: ``pulseboard.emitter`` imports
+:mod:`.streams` from here and must not pull in Flask and SQLAlchemy.
+"""
 
-from ..extensions import socketio
 
-
-def init_app(app: Flask, services) -> None:
+def init_app(app, services) -> None:
     """Create the ChartService, register the namespace and the REST blueprint."""
+    from ..extensions import socketio
     from .api import bp
     from .namespace import ChartsNamespace
     from .service import ChartService

@@ -5,7 +5,8 @@ from flask_socketio import join_room, leave_room
 
 from ..namespace import AuthNamespace
 from ..wire import Payload, ok, parse
-from .service import NAMESPACE, ChartService, stream_room
+from .service import ChartService
+from .streams import NAMESPACE, stream_room
 
 
 class StreamRef(Payload):

@@ -10,7 +10,6 @@ names of published streams are stored, so every worker can list them and
 accept subscriptions to them.
 """
 
-import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,18 +23,11 @@ from ..wire import ApiError, now_ms
 from .datafile import DataFile
 from .models import PublishedStream
 from .producers import BUILT_IN, RESERVED_PREFIXES, FileKeySampler, StreamInfo
+from .streams import NAMESPACE, STREAM_NAME, stream_room
 
-NAMESPACE = "/charts"
 WINDOW_POINTS = 600
 MAX_PUBLISHED_STREAMS = 256
-STREAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 FILE_PREFIX = "file."
-
-
-
-def stream_room(name: str) -> str:
-    """The Socket.IO room of a stream's subscribers."""
-    return f"stream:{name}"
 
 
 @dataclass

@@ -7,7 +7,6 @@ from ..extensions import socketio
 
 def init_app(app: Flask, services) -> None:
     """Create the ChatService and register the ``/chat`` namespace."""
-    from . import models  # noqa: F401  (registers the tables before create_all)
     from .namespace import ChatNamespace
     from .service import ChatService
 

@@ -1,6 +1,6 @@
 """ChatService: rooms, room and direct messages, history, presence and notifications.
 
-Conventions every event of ``/chat`` follows (see also ``docs/chat.md``):
+Conventions every event of ``/chat`` follows (see also ``docs/contract.md``):
 
 * ``ts`` is an integer: milliseconds since the Unix epoch, UTC, as on charts.
 * Message ids come from one increasing sequence shared by room and direct
@@ -16,7 +16,6 @@ Conventions every event of ``/chat`` follows (see also ``docs/chat.md``):
   which is neither stored, broadcast nor counted again; a repeat aimed
   elsewhere is a ``bad_request``.
 """
-
 
 from ..auth.service import find_user
 from ..auth.tokens import Identity
@@ -39,7 +38,6 @@ from .presence import Presence
 
 NAMESPACE = "/chat"
 MAX_CONVERSATIONS = 200
-
 
 
 def room_key(room: str) -> str:

@@ -29,7 +29,6 @@ PRUNE_EVERY = 500
 TASK_LEVELS = {"succeeded": "success", "failed": "error", "cancelled": "warning"}
 
 
-
 def context_size(context) -> int:
     """The size in bytes of ``context`` as JSON."""
     return len(json.dumps(context, separators=(",", ":"), default=str).encode())

@@ -4,12 +4,13 @@ import { io, type Socket } from 'socket.io-client'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { effectScope, type EffectScope } from 'vue'
 
-import { registerUser } from '../../test-support/backend'
+import { PASSWORD, registerUser } from '../../test-support/backend'
 import { waitFor } from '../../test-support/wait'
 import { setApiBase } from '@/lib/api'
 import { getManager, resetConnections } from '@/lib/connection'
 import { useChat } from './useChat'
 import { connectSessionToSockets, useSession } from './useSession'
+import { useSocket } from './useSocket'
 import { useToasts } from './useToasts'
 
 const url = inject('backendUrl')
@@ -27,9 +28,9 @@ beforeAll(async () => {
   setApiBase(url)
   connectSessionToSockets(url)
   alice = `alice${Date.now().toString(36)}`
-  await useSession().register(alice, 'correct horse battery')
+  await useSession().register(alice, PASSWORD)
   const b = await registerUser(url, 'bob')
-  bobName = b.username
+  bobName = b.user.username
   bob = io(`${url}/chat`, { transports: ['websocket'], auth: { token: b.token } })
   await new Promise<void>((r) => bob.once('connect', () => r()))
   expect((await bobSays('join', { room: 'general' })).ok).toBe(true)
@@ -58,8 +59,20 @@ describe('useChat', () => {
 
   it('sends a message once, as acked, and sees it broadcast without a duplicate', async () => {
     const before = chat.rooms.general.messages.length
-    await chat.send('general', 'hello bob')
-    await new Promise((r) => setTimeout(r, 300)) // the broadcast copy arrives too
+    const text = `hello bob ${Date.now()}`
+    // A second listener on the store's own socket, added after the store's: once
+    // it hears the broadcast copy, the store has merged it too.
+    const probe = scope.run(() => useSocket('/chat'))!
+    const broadcast = new Promise<void>((done) => {
+      const stop = probe.on('message', (message) => {
+        if (message.text !== text) return
+        stop()
+        done()
+      })
+    })
+    await chat.send('general', text)
+    await broadcast
+    probe.dispose()
     expect(chat.rooms.general.messages.length).toBe(before + 1)
     expect(chat.rooms.general.unread).toBe(0) // own messages are never unread
   })

@@ -11,7 +11,7 @@ import { sharedStore } from '@/lib/sharedStore'
 import type { ChatNotification, DirectMessage, RoomMessage } from '@/types/contract'
 import { useSession } from './useSession'
 import { pushToast } from './useToasts'
-import { RequestError, useSocket } from './useSocket'
+import { useSocket } from './useSocket'
 
 export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
 const DEFAULT_ROOM = 'general'
@@ -141,21 +141,12 @@ function createChat() {
   }
 
   async function refreshDirectory(): Promise<void> {
-    try {
-      directory.value = (await chat.request('rooms', {})).rooms
-    } catch (err) {
-      // `rooms` is an extension of the contract; without it the picker lists joined rooms only.
-      if (!(err instanceof RequestError) || err.code !== 'not_found') throw err
-    }
+    directory.value = (await chat.request('rooms', {})).rooms
   }
 
   async function loadConversations(): Promise<void> {
-    try {
-      const reply = await chat.request('conversations', {})
-      for (const { with: peer, last } of reply.conversations) mergeById(dm(peer).messages, [last])
-    } catch (err) {
-      if (!(err instanceof RequestError) || err.code !== 'not_found') throw err
-    }
+    const reply = await chat.request('conversations', {})
+    for (const { with: peer, last } of reply.conversations) mergeById(dm(peer).messages, [last])
   }
 
   async function send(name: string, text: string): Promise<void> {

@@ -3,9 +3,8 @@
  * previous handle), every outgoing event, its ack and every incoming event
  * recorded in a capped log. The proper version of Socket.IO's test page.
  */
-import { effectScope, onScopeDispose, ref, shallowRef, watch, type EffectScope } from 'vue'
+import { computed, effectScope, onScopeDispose, ref, shallowRef, watch, type EffectScope } from 'vue'
 
-import type { ConnectionStatus } from '@/lib/connection'
 import { RequestError, useSocket, type SocketHandle } from './useSocket'
 
 export type EntryKind = 'out' | 'ack' | 'fail' | 'in' | 'status'
@@ -34,9 +33,9 @@ export function parsePayload(text: string): { value?: unknown; error?: string } 
 export function useConsole(initialNamespace = '/charts') {
   const namespace = ref(initialNamespace)
   const entries = shallowRef<ConsoleEntry[]>([])
-  const status = ref<ConnectionStatus>('disconnected')
   const paused = ref(false)
-  let handle: SocketHandle<string> | null = null
+  const handle = shallowRef<SocketHandle<string> | null>(null)
+  const status = computed(() => handle.value?.status.value ?? 'disconnected')
   let scope: EffectScope | null = null
   let nextId = 1
 
@@ -48,21 +47,14 @@ export function useConsole(initialNamespace = '/charts') {
   function open(name: string) {
     scope?.stop()
     scope = effectScope()
-    scope.run(() => {
+    handle.value = scope.run(() => {
       const h = useSocket(name)
-      handle = h
       h.onAny((event, ...args) => {
         if (!paused.value) record('in', event, args.length === 1 ? args[0] : args)
       })
-      watch(
-        [h.status, h.error],
-        ([s, e]) => {
-          status.value = s
-          record('status', s, e ? { error: e } : null)
-        },
-        { immediate: true },
-      )
-    })
+      watch([h.status, h.error], ([s, e]) => record('status', s, e ? { error: e } : null), { immediate: true })
+      return h
+    }) ?? null
   }
 
   watch(namespace, (name) => open(name), { immediate: true })
@@ -70,12 +62,13 @@ export function useConsole(initialNamespace = '/charts') {
 
   /** Emit `event` with `payload` and record the ack (or the failure). */
   async function send(event: string, payload: unknown, timeout = 5000): Promise<void> {
-    if (!handle) return
+    const h = handle.value
+    if (!h) return
     // The ack may come after a namespace switch: it belongs to the one it was sent on.
     const ns = namespace.value
     record('out', event, payload ?? null, ns)
     try {
-      const ack = await handle.request(event, payload as never, { timeout })
+      const ack = await h.request(event, payload as never, { timeout })
       record('ack', event, ack, ns)
     } catch (err) {
       const e = err as RequestError

@@ -2,7 +2,8 @@
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { effectScope, watch, type EffectScope } from 'vue'
 
-import { BackendProcess, registerUser } from '../../test-support/backend'
+import { registerUser } from '../../test-support/backend'
+import { unitBackend } from '../../test-support/vitest-backend'
 import { waitFor } from '../../test-support/wait'
 import { configureConnection, getManager, namespaceStates, resetConnections } from '@/lib/connection'
 import type { ConnectionStatus } from '@/lib/connection'
@@ -177,7 +178,7 @@ describe('re-subscription', () => {
   })
 
   it('recovers after the server restarts on the same port', async () => {
-    const backend = await new BackendProcess().start()
+    const backend = await unitBackend().start()
     try {
       const own = await registerUser(backend.url, 'restart')
       connectTo(backend.url, () => own.token)

@@ -1,4 +1,4 @@
-// useTasks + useTaskLog against the real backend's /logs (tasks from test-support/backend.ts).
+// useTasks + useTaskLog against the real backend's /logs (tasks from test-support/vitest-backend.ts).
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
 import { effectScope, ref, watch, type EffectScope } from 'vue'
 

@@ -1,12 +1,4 @@
-/** Timestamps on the wire are ms since the epoch; older servers may send ISO strings. */
-import type { Timestamp } from '@/types/contract'
-
-/** Milliseconds since the epoch for a wire timestamp (NaN if unreadable). */
-export function toMillis(ts: Timestamp | null | undefined): number {
-  if (ts === null || ts === undefined) return Number.NaN
-  if (typeof ts === 'number') return ts < 1e11 ? ts * 1000 : ts // seconds, just in case
-  return Date.parse(ts)
-}
+/** Wall-clock formats for wire timestamps (`ts`, `t`: integer ms since the epoch). */
 
 const clock = new Intl.DateTimeFormat(undefined, {
   hour: '2-digit',
@@ -14,6 +6,15 @@ const clock = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
   hourCycle: 'h23',
 })
+
+const preciseClock = new Intl.DateTimeFormat(undefined, {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  fractionalSecondDigits: 3,
+  hourCycle: 'h23',
+})
+
 const dayClock = new Intl.DateTimeFormat(undefined, {
   month: 'short',
   day: 'numeric',
@@ -23,9 +24,13 @@ const dayClock = new Intl.DateTimeFormat(undefined, {
 })
 
 /** `14:03:27` for today, `Mar 3, 14:03` for other days, `—` when unknown. */
-export function formatTime(ts: Timestamp | null | undefined): string {
-  const ms = toMillis(ts)
-  if (Number.isNaN(ms)) return '—'
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—'
   const date = new Date(ms)
   return date.toDateString() === new Date().toDateString() ? clock.format(date) : dayClock.format(date)
+}
+
+/** `14:03:27.125`: for events close together (the Console's wire log). */
+export function formatPreciseTime(ms: number): string {
+  return preciseClock.format(ms)
 }

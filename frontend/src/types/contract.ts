@@ -30,8 +30,8 @@ export interface Failure {
 /** A success ack: `{ok: true}` plus the event's fields. */
 export type Success<T extends object = object> = { ok: true } & T
 
-/** Milliseconds since the epoch; tolerate ISO strings from older servers. */
-export type Timestamp = number | string
+/** Milliseconds since the epoch (an integer). */
+export type Timestamp = number
 
 // -- auth (REST) ---------------------------------------------------------------
 

@@ -1,39 +1,22 @@
 /**
- * Fixtures shared by the specs: `baseURL` points at the global backend, and
- * `signUp` creates a user over the REST API and opens the app signed in.
+ * Fixtures shared by the specs: `baseURL` points at the global backend,
+ * `account` registers a user over the REST API and `signedIn` opens the app
+ * signed in as that user.
  */
 import { test as base, expect, type Browser, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
+import { PASSWORD, registerUser, uniqueName } from '../../../frontend/test-support/backend'
+import type { Session } from '../../../frontend/src/types/contract'
 import { REPO } from './backend'
 
-export { expect }
+export { PASSWORD, expect, registerUser, uniqueName }
 
-export interface Account {
-  token: string
-  user: { id: number; username: string }
-  password: string
-}
+/** A registered user: its token and `{id, username}`; the password is `PASSWORD`. */
+export type Account = Session
 
 const SCREENSHOTS = join(REPO, 'docs/screenshots')
-export const PASSWORD = 'correct horse battery'
-
-/** A username no other test uses. */
-export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`
-}
-
-/** Register a user through the REST API. */
-export async function register(baseURL: string, prefix = 'e2e'): Promise<Account> {
-  const response = await fetch(`${baseURL}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: uniqueName(prefix), password: PASSWORD }),
-  })
-  if (response.status !== 201) throw new Error(`register: ${response.status} ${await response.text()}`)
-  return { ...((await response.json()) as Omit<Account, 'password'>), password: PASSWORD }
-}
 
 /** Store the session where the SPA looks for it, before any page script runs. */
 export async function signInPage(page: Page, account: Account): Promise<void> {
@@ -64,7 +47,7 @@ export const test = base.extend<{ account: Account; signedIn: Page }>({
     await use(url)
   },
   account: async ({ baseURL }, use) => {
-    await use(await register(baseURL as string))
+    await use(await registerUser(baseURL as string, 'e2e'))
   },
   signedIn: async ({ page, account }, use) => {
     await signInPage(page, account)
