@@ -135,7 +135,9 @@ def test_driver_writes_results_and_replaces_its_table(tmp_path, monkeypatch):
     assert saved["profile"] == "smoke"
     assert {"cpu", "cores", "packages", "load_average"} <= set(saved["machine"])
     [entry] = run["entries"]
-    assert entry["met"] is True and entry["loss"] == 0
+    # Whether the smoke run met its latency target depends on the machine's
+    # load; targets belong to the benchmark report, not to a test's verdict.
+    assert isinstance(entry["met"], bool) and entry["loss"] == 0
     doc = (tmp_path / "benchmarks.md").read_text()
     assert "Prose stays." in doc
     assert doc.count("<!-- bench:smoke:start -->") == 1
