@@ -165,20 +165,25 @@ def step_capacity(run: Run) -> None:
             deployment, capacity(dep, sizes["clients"], sizes["processes"]))], dep)
 
 
+def measure_chat(run: Run, dep, deployment: str, label: str) -> None:
+    """Scenario 4's measurement: the chat sizes' users sending on ``dep``."""
+    sizes = run.sizes["chat"]
+    _, users = user_pool(sizes["users"], run.workdir)
+
+    def measure():
+        result = chat(dep, users, sizes["rooms"], sizes["seconds"],
+                      profiler=run.profiler(dep, label))
+        return [entries.chat_entry(deployment, result)]
+
+    run.measure("chat", deployment, measure, dep)
+
+
 def step_chat(run: Run) -> None:
     """Scenario 4: users in rooms sending one message per second each."""
-    sizes = run.sizes["chat"]
-    pool_db, users = user_pool(sizes["users"], run.workdir)
+    pool_db, _ = user_pool(run.sizes["chat"]["users"], run.workdir)
     env = database_copy(pool_db, run.workdir / "chat")
     with single_worker(run.workdir / "chat", run.async_mode, env=env) as dep:
-        deployment = run.label()
-
-        def measure():
-            result = chat(dep, users, sizes["rooms"], sizes["seconds"],
-                          profiler=run.profiler(dep, "chat"))
-            return [entries.chat_entry(deployment, result)]
-
-        run.measure("chat", deployment, measure, dep)
+        measure_chat(run, dep, run.label(), "chat")
 
 
 def step_modes(run: Run) -> None:
@@ -204,6 +209,12 @@ def step_scaleout(run: Run) -> None:
         with start() as dep:
             measure_fanout(run, dep, deployment, sizes, sizes["rate"])
             measure_saturation(run, dep, deployment, sizes, sizes["streams"])
+    # Chat through both workers: rooms, presence and the rate limit are
+    # shared through Redis, so this is where that sharing costs.
+    pool_db, _ = user_pool(run.sizes["chat"]["users"], run.workdir)
+    env = database_copy(pool_db, run.workdir / "scale-chat")
+    with scaled_stack(run.workdir / "scale-chat", run.async_mode, env=env) as dep:
+        measure_chat(run, dep, run.label("2 workers + Redis + nginx"), "chat-scaleout")
 
 
 STEPS = {"fanout": step_fanout, "saturation": step_saturation, "capacity": step_capacity,

@@ -53,18 +53,22 @@ def single_worker(workdir: Path, async_mode: str = "eventlet", env: dict | None 
 
 
 @contextlib.contextmanager
-def scaled_stack(workdir: Path, async_mode: str = "eventlet"):
+def scaled_stack(workdir: Path, async_mode: str = "eventlet", env: dict | None = None):
     """Two workers sharing Redis and one SQLite file, behind nginx/nginx.conf.
 
     Redis and nginx come from tests/support/stack.py, which runs the
     repository's own nginx.conf with only ports and paths rewritten.
+
+    :param env: extra environment for both workers, e.g. the ``DATABASE_URL``
+        of a prepared database (the chat scenario's user pool).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     redis = nginx = None
     workers: list[ServerProcess] = []
     try:
         redis = Redis().start()
-        shared = {"MESSAGE_QUEUE": redis.url, "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}"}
+        shared = {"MESSAGE_QUEUE": redis.url,
+                  "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}", **(env or {})}
         for i in range(2):  # one after the other: they share the SQLite file
             workers.append(_worker(workdir / f"worker{i}", async_mode, shared))
             workers[-1].start(timeout=60)
