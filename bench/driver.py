@@ -4,6 +4,10 @@ Starts the server(s) for each scenario, runs the node load generator against
 them, samples CPU and RSS, and writes ``bench/results/<started>.json`` and the
 run's table into docs/benchmarks.md. ``--short`` (``make bench``) finishes in
 a few minutes; ``--full`` runs every scenario at full size.
+
+Scenarios 1-4 run against the node socket.io peer (bench/peer) too, right
+after Pulseboard, and the table shows Pulseboard's figures as ratios to the
+peer's; ``--server pulseboard`` or ``--server peer`` runs one side only.
 """
 
 import argparse
@@ -20,44 +24,16 @@ from pathlib import Path
 
 from . import REPO, entries, report
 from .processes import Generator, Profiler
+from .profiles import PROFILES
 from .scenarios.charts import broadcast, capacity
-from .scenarios.chat import chat, database_copy, user_pool
-from .servers import scaled_stack, single_worker
+from .scenarios.chat import chat, database_copy, register_users, user_pool
+from .servers import node_peer, peer_label, scaled_stack, single_worker
 
 RESULTS = REPO / "bench" / "results"
 DOC = REPO / "docs" / "benchmarks.md"
 
-PROFILES = {
-    # Seconds long: what tests/bench runs so the harness cannot rot.
-    "smoke": {
-        "fanout": {"clients": 20, "rates": (50,), "seconds": 2},
-        "saturation": {"clients": 20, "streams": 2, "seconds": 2},
-        "capacity": {"clients": 100, "processes": 2},
-        "chat": {"users": 12, "rooms": 3, "seconds": 3},
-        "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 20,
-                  "rates": (50,), "saturation_streams": 2, "seconds": 2},
-        "scaleout": {"clients": 20, "rate": 50, "streams": 2, "seconds": 2},
-    },
-    "short": {
-        "fanout": {"clients": 500, "rates": (50, 500, 5000), "seconds": 5},
-        "saturation": {"clients": 500, "streams": 5, "seconds": 5},
-        "capacity": {"clients": 2000, "processes": 2},
-        "chat": {"users": 200, "rooms": 20, "seconds": 10},
-        "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 200,
-                  "rates": (50,), "saturation_streams": 3, "seconds": 4},
-        "scaleout": {"clients": 300, "rate": 500, "streams": 3, "seconds": 4},
-    },
-    "full": {
-        "fanout": {"clients": 1000, "rates": (50, 500, 5000), "seconds": 15},
-        "saturation": {"clients": 1000, "streams": 10, "seconds": 15},
-        "capacity": {"clients": 10_000, "processes": 2},
-        "chat": {"users": 1000, "rooms": 100, "seconds": 30},
-        "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 1000,
-                  "rates": (50, 500), "saturation_streams": 10, "seconds": 10},
-        "scaleout": {"clients": 1000, "rate": 500, "streams": 10, "seconds": 10},
-    },
-}
 SCENARIOS = ("fanout", "saturation", "capacity", "chat", "modes", "scaleout")
+SERVERS = ("pulseboard", "peer")  # the peer runs in scenarios 1-4 only
 
 
 @dataclass
@@ -69,6 +45,7 @@ class Run:
     workdir: Path
     async_mode: str
     profile_dir: Path | None = None
+    servers: tuple = SERVERS
     entries: list = field(default_factory=list)
     scenario: str = ""  # the step running now, e.g. "modes"; each entry records it
 
@@ -81,7 +58,7 @@ class Run:
 
     def profiler(self, dep, label: str):
         """A factory of py-spy profilers on the (first) worker, when --py-spy is on."""
-        if self.profile_dir is None:
+        if self.profile_dir is None or dep.kind != "pulseboard":
             return contextlib.nullcontext
         self.profile_dir.mkdir(parents=True, exist_ok=True)
         path = self.profile_dir / f"{label.replace(' ', '_')}.txt"
@@ -105,6 +82,7 @@ class Run:
                          "worker_logs": logs}]
         for entry in produced:
             entry["scenario"] = self.scenario
+            entry["kind"] = dep.kind if dep is not None else "pulseboard"
             entry["seconds"] = round(time.monotonic() - started, 1)
             print("   " + report._row(entry), flush=True)
         self.entries.extend(produced)
@@ -141,37 +119,78 @@ def measure_saturation(run: Run, dep, deployment: str, sizes: dict, streams: int
     run.measure("broadcast saturation", deployment, step, dep)
 
 
+@contextlib.contextmanager
+def started_peer(run: Run, workdir: Path):
+    """The node peer on ``workdir``, or ``None`` and an error entry if it does not start.
+
+    The peer's trouble must never cost the run Pulseboard's numbers.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            dep = stack.enter_context(node_peer(workdir))
+        except Exception as exc:
+            traceback.print_exc()
+            dep = None
+            run.entries.append({"name": "node peer", "deployment": "node socket.io peer",
+                                "scenario": run.scenario, "kind": "peer",
+                                "error": f"the peer did not start: {exc!r}"})
+        yield dep
+
+
 def step_fanout(run: Run) -> None:
     """Scenario 1: one stream, many subscribers, 50 / 500 / 5,000 points/s."""
     sizes = run.sizes["fanout"]
-    with single_worker(run.workdir / "fanout", run.async_mode) as dep:
-        for rate in sizes["rates"]:
-            measure_fanout(run, dep, run.label(), sizes, rate)
+    if "pulseboard" in run.servers:
+        with single_worker(run.workdir / "fanout", run.async_mode) as dep:
+            for rate in sizes["rates"]:
+                measure_fanout(run, dep, run.label(), sizes, rate)
+    if "peer" in run.servers:
+        with started_peer(run, run.workdir / "fanout") as dep:
+            for rate in sizes["peer_rates"] if dep else ():
+                measure_fanout(run, dep, peer_label(), sizes, rate)
 
 
 def step_saturation(run: Run) -> None:
     """Scenario 2: frames per second delivered when every tick has a frame for every stream."""
     sizes = run.sizes["saturation"]
-    with single_worker(run.workdir / "saturation", run.async_mode) as dep:
-        measure_saturation(run, dep, run.label(), sizes, sizes["streams"])
+    if "pulseboard" in run.servers:
+        with single_worker(run.workdir / "saturation", run.async_mode) as dep:
+            measure_saturation(run, dep, run.label(), sizes, sizes["streams"])
+    if "peer" in run.servers:
+        with started_peer(run, run.workdir / "saturation") as dep:
+            if dep:
+                measure_saturation(run, dep, peer_label(), sizes, sizes["streams"])
+
+
+def measure_capacity(run: Run, dep, deployment: str) -> None:
+    """Scenario 3's measurement: idle clients on ``dep``."""
+    sizes = run.sizes["capacity"]
+    run.measure("capacity", deployment, lambda: [entries.capacity_entry(
+        deployment, capacity(dep, sizes["clients"], sizes["processes"]))], dep)
 
 
 def step_capacity(run: Run) -> None:
     """Scenario 3: idle clients on one worker, connect rate and RSS per connection."""
-    sizes = run.sizes["capacity"]
-    with single_worker(run.workdir / "capacity", run.async_mode) as dep:
-        deployment = run.label()
-        run.measure("capacity", deployment, lambda: [entries.capacity_entry(
-            deployment, capacity(dep, sizes["clients"], sizes["processes"]))], dep)
+    if "pulseboard" in run.servers:
+        with single_worker(run.workdir / "capacity", run.async_mode) as dep:
+            measure_capacity(run, dep, run.label())
+    if "peer" in run.servers:
+        with started_peer(run, run.workdir / "capacity") as dep:
+            if dep:
+                measure_capacity(run, dep, peer_label())
 
 
-def measure_chat(run: Run, dep, deployment: str, label: str) -> None:
-    """Scenario 4's measurement: the chat sizes' users sending on ``dep``."""
+def measure_chat(run: Run, dep, deployment: str, label: str, users) -> None:
+    """Scenario 4's measurement: the chat sizes' users sending on ``dep``.
+
+    :param users: a callable returning ``[{username, token}]`` (the cached
+        Pulseboard pool, or users it registers on the peer), called inside
+        the measurement so that a failure becomes the entry's error.
+    """
     sizes = run.sizes["chat"]
-    _, users = user_pool(sizes["users"], run.workdir)
 
     def measure():
-        result = chat(dep, users, sizes["rooms"], sizes["seconds"],
+        result = chat(dep, users(), sizes["rooms"], sizes["seconds"],
                       profiler=run.profiler(dep, label))
         return [entries.chat_entry(deployment, result)]
 
@@ -180,15 +199,25 @@ def measure_chat(run: Run, dep, deployment: str, label: str) -> None:
 
 def step_chat(run: Run) -> None:
     """Scenario 4: users in rooms sending one message per second each."""
-    pool_db, _ = user_pool(run.sizes["chat"]["users"], run.workdir)
-    env = database_copy(pool_db, run.workdir / "chat")
-    with single_worker(run.workdir / "chat", run.async_mode, env=env) as dep:
-        measure_chat(run, dep, run.label(), "chat")
+    count = run.sizes["chat"]["users"]
+    if "pulseboard" in run.servers:
+        pool_db, users = user_pool(count, run.workdir)
+        env = database_copy(pool_db, run.workdir / "chat")
+        with single_worker(run.workdir / "chat", run.async_mode, env=env) as dep:
+            measure_chat(run, dep, run.label(), "chat", lambda: users)
+    if "peer" in run.servers:
+        # The peer keeps users in memory: they are registered on each new peer.
+        with started_peer(run, run.workdir / "chat") as dep:
+            if dep:
+                measure_chat(run, dep, peer_label(), "chat-peer",
+                             lambda: register_users(dep.url, count))
 
 
 def step_modes(run: Run) -> None:
     """Scenario 5: scenarios 1-2 under eventlet, gevent and threading."""
     sizes = run.sizes["modes"]
+    if "pulseboard" not in run.servers:
+        return
     for mode in sizes["modes"]:
         with single_worker(run.workdir / f"mode-{mode}", mode) as dep:
             deployment = run.label(mode=mode)
@@ -200,6 +229,8 @@ def step_modes(run: Run) -> None:
 def step_scaleout(run: Run) -> None:
     """Scenario 6: one worker against two workers + Redis behind nginx."""
     sizes = run.sizes["scaleout"]
+    if "pulseboard" not in run.servers:
+        return
     setups = (
         (run.label("1 worker"), lambda: single_worker(run.workdir / "scale-1", run.async_mode)),
         (run.label("2 workers + Redis + nginx"),
@@ -211,10 +242,11 @@ def step_scaleout(run: Run) -> None:
             measure_saturation(run, dep, deployment, sizes, sizes["streams"])
     # Chat through both workers: rooms, presence and the rate limit are
     # shared through Redis, so this is where that sharing costs.
-    pool_db, _ = user_pool(run.sizes["chat"]["users"], run.workdir)
+    pool_db, users = user_pool(run.sizes["chat"]["users"], run.workdir)
     env = database_copy(pool_db, run.workdir / "scale-chat")
     with scaled_stack(run.workdir / "scale-chat", run.async_mode, env=env) as dep:
-        measure_chat(run, dep, run.label("2 workers + Redis + nginx"), "chat-scaleout")
+        measure_chat(run, dep, run.label("2 workers + Redis + nginx"), "chat-scaleout",
+                     lambda: users)
 
 
 STEPS = {"fanout": step_fanout, "saturation": step_saturation, "capacity": step_capacity,
@@ -233,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a seconds-long run at tiny sizes (the harness's own check)")
     parser.add_argument("--scenario", action="append", choices=SCENARIOS,
                         help="run only this scenario (repeatable)")
+    parser.add_argument("--server", action="append", choices=SERVERS,
+                        help="run only this side: Pulseboard or the node socket.io peer "
+                             "(scenarios 1-4); both by default")
     parser.add_argument("--async-mode", default="eventlet",
                         choices=("eventlet", "gevent", "threading"),
                         help="server mode for scenarios 1-4 and 6 (default: eventlet)")
@@ -251,7 +286,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = build_parser().parse_args(argv)
     started = datetime.now().isoformat(timespec="seconds")
     workdir = Path(tempfile.mkdtemp(prefix="pulseboard-bench-"))
-    run = Run(args.profile, PROFILES[args.profile], workdir, args.async_mode)
+    servers = tuple(s for s in SERVERS if s in (args.server or SERVERS))
+    run = Run(args.profile, PROFILES[args.profile], workdir, args.async_mode, servers=servers)
     # Reset each run: an earlier main() in this process may have turned deflate off.
     Generator.defaults = {"deflate": False} if args.no_deflate else {}
     if args.py_spy:
@@ -266,10 +302,12 @@ def main(argv: list[str] | None = None) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
     options = [args.async_mode] if args.async_mode != "eventlet" else []
     options += ["no-deflate"] if args.no_deflate else []
+    options += [f"{servers[0]}-only"] if len(servers) == 1 else []
+    report.add_peer_ratios(run.entries)
     record = {
         "profile": args.profile, "block": "-".join([args.profile, *options]),
         "started": started, "seconds": time.monotonic() - clock,
-        "async_mode": args.async_mode, "deflate": not args.no_deflate,
+        "async_mode": args.async_mode, "deflate": not args.no_deflate, "servers": servers,
         "machine": machine,
         "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "entries": run.entries,

@@ -1,4 +1,9 @@
-"""Turn a scenario's result into a table entry: a name, a throughput, a verdict."""
+"""Turn a scenario's result into a table entry: a name, a throughput, a verdict.
+
+Each entry also carries ``figures``: the numbers of its throughput column by
+label (``pts/s``, ``connects/s``…), which report.add_peer_ratios divides by
+the peer's.
+"""
 
 TARGET_FANOUT_P99_MS = 100
 TARGET_RSS_PER_CONNECTION_KB = 30
@@ -37,6 +42,8 @@ def broadcast_entry(name: str, deployment: str, result: dict, target_p99: float 
                       f"({per_cpu:,.0f} per server CPU-s), "
                       f"{result['points_per_s']:,.0f} pts/s delivered",
         "frames_per_cpu_s": round(per_cpu),
+        # Points, not frames: the peer emits one frame per publish, Pulseboard one per tick.
+        "figures": {"pts/s": result["points_per_s"]},
         "latency": result["latency"], "loss": result["loss"], "server": server,
         "target": target, "met": met, "result": result,
     }
@@ -52,6 +59,7 @@ def capacity_entry(deployment: str, result: dict) -> dict:
         "name": "capacity (idle clients)", "deployment": deployment,
         "load": f"{clients:,} clients",
         "throughput": f"{result['connect_rate']:,.0f} connects/s, {per_kb} KB RSS/connection",
+        "figures": {"connects/s": result["connect_rate"], "KB/conn": per_kb},
         "latency": result["latency"], "loss": result["loss"], "server": _server(result),
         "target": f"≤ {TARGET_RSS_PER_CONNECTION_KB} KB/conn, loss 0", "met": met,
         "result": result,
@@ -71,6 +79,7 @@ def chat_entry(deployment: str, result: dict) -> dict:
         "throughput": f"{result['messages_per_s']:,.0f} msgs/s, "
                       f"{result['deliveries_per_s']:,.0f} deliveries/s; delivery "
                       f"p50 {delivery['p50_ms']} / p99 {delivery['p99_ms']} ms",
+        "figures": {"msgs/s": result["messages_per_s"], "delivery p99": delivery["p99_ms"]},
         "latency": result["ack_latency"], "loss": result["loss"], "server": _server(result),
         "target": f"p99 ≤ {TARGET_CHAT_P99_MS} ms, loss 0", "met": met, "result": result,
     }

@@ -4,6 +4,12 @@ The table of a run replaces the block between ``<!-- bench:<block>:start -->``
 and ``<!-- bench:<block>:end -->`` in docs/benchmarks.md (``<block>`` is the
 profile plus any non-default option), so a short run never overwrites the full
 run's numbers and the prose around them stays.
+
+When a run measured the node socket.io peer as well, each Pulseboard figure
+that has a peer counterpart (same scenario and measurement) is shown with its
+ratio, Pulseboard ÷ peer: ``96 ms (0.96x peer)`` (with a multiplication sign). Below 1 is less of it
+(for latency, CPU, RSS, KB/conn: better), above 1 more (for pts/s,
+connects/s, msgs/s: better). The columns stay those of earlier runs.
 """
 
 import json
@@ -18,6 +24,9 @@ import psutil
 from .stats import without_histograms
 
 PACKAGES = ("python-socketio", "python-engineio", "flask-socketio", "eventlet", "gevent")
+NODE_PACKAGES = ("socket.io", "socket.io-client")  # in bench/node_modules
+BENCH = Path(__file__).resolve().parent
+TIMES = "\N{MULTIPLICATION SIGN}"
 
 
 def machine_info() -> dict:
@@ -37,7 +46,8 @@ def machine_info() -> dict:
         "kernel": platform.release(),
         "python": platform.python_version(),
         "node": node,
-        "packages": {name: _version(name) for name in PACKAGES},
+        "packages": {**{name: _version(name) for name in PACKAGES},
+                     **{name: _node_version(name) for name in NODE_PACKAGES}},
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
@@ -47,6 +57,55 @@ def _version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def _node_version(name: str) -> str | None:
+    try:
+        return json.loads((BENCH / "node_modules" / name / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _ratio(ours, peers) -> float | None:
+    if not isinstance(ours, int | float) or not isinstance(peers, int | float) or peers <= 0:
+        return None
+    return round(ours / peers, 3)
+
+
+def add_peer_ratios(entries: list[dict]) -> None:
+    """Give each Pulseboard entry with a peer counterpart ``vs_peer``: its figures ÷ the peer's.
+
+    The counterpart is the peer's entry of the same scenario and name (e.g.
+    ``fanout`` / ``chart fan-out 50 pts/s``); entries that errored get none.
+    """
+    peers = {(e.get("scenario"), e["name"]): e for e in entries
+             if e.get("kind") == "peer" and "error" not in e}
+    for entry in entries:
+        peer = peers.get((entry.get("scenario"), entry["name"]))
+        if entry.get("kind") == "peer" or "error" in entry or peer is None:
+            continue
+        ours, theirs = entry.get("latency") or {}, peer.get("latency") or {}
+        server, peer_server = entry.get("server") or {}, peer.get("server") or {}
+        entry["vs_peer"] = {
+            "p50": _ratio(ours.get("p50_ms"), theirs.get("p50_ms")),
+            "p99": _ratio(ours.get("p99_ms"), theirs.get("p99_ms")),
+            "cpu": _ratio(server.get("cpu_mean"), peer_server.get("cpu_mean")),
+            "rss": _ratio(server.get("rss_peak_mb"), peer_server.get("rss_peak_mb")),
+            "figures": {label: _ratio(value, (peer.get("figures") or {}).get(label))
+                        for label, value in (entry.get("figures") or {}).items()},
+        }
+
+
+def _times(ratio: float | None) -> str:
+    """``0.96``, ``2.41``, ``12`` and the multiplication sign; empty without a ratio."""
+    if ratio is None:
+        return ""
+    return f"{ratio:.2f}{TIMES}" if ratio < 10 else f"{ratio:.0f}{TIMES}"
+
+
+def _vs(text: str, ratio: float | None) -> str:
+    """``text`` with its ratio to the peer, if any: ``96 ms (0.96x peer)`` with a real sign."""
+    return f"{text} ({_times(ratio)} peer)" if ratio is not None and text != "-" else text
 
 
 def write_json(run: dict, directory: Path) -> Path:
@@ -73,16 +132,22 @@ def _row(entry: dict) -> str:
     latency = entry.get("latency") or {}
     server = entry.get("server") or {}
     verdict = {True: "met", False: "**missed**", None: ""}[entry.get("met")]
+    vs = entry.get("vs_peer") or {}
+    throughput = entry.get("throughput", "")
+    figures = [f"{_times(r)} {label}" for label, r in (vs.get("figures") or {}).items()
+               if r is not None]
+    if figures:
+        throughput += f" (vs peer: {', '.join(figures)})"
     return "| " + " | ".join([
         name,
         entry.get("deployment", ""),
         entry.get("load", ""),
-        entry.get("throughput", ""),
-        _fmt(latency.get("p50_ms"), " ms"),
-        _fmt(latency.get("p99_ms"), " ms"),
+        throughput,
+        _vs(_fmt(latency.get("p50_ms"), " ms"), vs.get("p50")),
+        _vs(_fmt(latency.get("p99_ms"), " ms"), vs.get("p99")),
         _fmt(entry.get("loss")),
-        _fmt(server.get("cpu_mean"), " %"),
-        _fmt(server.get("rss_peak_mb"), " MB"),
+        _vs(_fmt(server.get("cpu_mean"), " %"), vs.get("cpu")),
+        _vs(_fmt(server.get("rss_peak_mb"), " MB"), vs.get("rss")),
         f"{entry.get('target', '')} {verdict}".strip(),
     ]) + " |"
 

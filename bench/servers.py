@@ -1,18 +1,26 @@
-"""The servers a scenario runs against: one worker, or workers + Redis behind nginx.
+"""The servers a scenario runs against: one worker, workers + Redis behind nginx, the peer.
 
 One worker is ``tests/support/server.ServerProcess`` (the same process the
 tests start). The scaled stack adds ``redis-server`` and nginx running nginx/nginx.conf
 (through tests/support/stack.py). nginx hashes the client address, as the
 deployment does, so the load generator spreads its clients over the source
-addresses 127.0.0.2-127.0.0.101.
+addresses 127.0.0.2-127.0.0.101. The peer is bench/peer/server.mjs, node
+socket.io on the same subset of the contract, run as the same kind of child
+process.
 """
 
 import contextlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pulseboard.chat.limits import RATE_MESSAGES, RATE_WINDOW
 from support.server import ServerProcess, wait_for_http
 from support.stack import Nginx, Redis
+
+from .processes import BENCH, GeneratorError, node_binary
+
+PEER = BENCH / "peer" / "server.mjs"
 
 #: Source addresses for clients of a stack behind nginx (all of 127/8 is loopback).
 LOOPBACK_SOURCES = [f"127.0.0.{i}" for i in range(2, 102)]
@@ -26,6 +34,8 @@ class Deployment:
     workers: list[ServerProcess]
     extra_pids: dict[str, int] = field(default_factory=dict)
     local_addresses: list[str] = field(default_factory=list)
+    #: "pulseboard", or "peer" for the node socket.io peer (no py-spy, no ratio to itself).
+    kind: str = "pulseboard"
 
     def pids(self) -> dict[str, int]:
         """Every process to sample, labelled: worker0, worker1, nginx, redis."""
@@ -84,3 +94,36 @@ def scaled_stack(workdir: Path, async_mode: str = "eventlet", env: dict | None =
             worker.stop()
         if redis is not None:
             redis.stop()
+
+
+def peer_version() -> str:
+    """The version of the socket.io package the peer runs (bench/node_modules)."""
+    package = BENCH / "node_modules" / "socket.io" / "package.json"
+    if not package.exists():
+        raise GeneratorError("bench/node_modules/socket.io is missing: run `cd bench && npm ci`")
+    return json.loads(package.read_text())["version"]
+
+
+def peer_label() -> str:
+    """How the table names the peer, e.g. ``node socket.io 4.8.4 peer (one emit per publish)``."""
+    return f"node socket.io {peer_version()} peer (one emit per publish)"
+
+
+@contextlib.contextmanager
+def node_peer(workdir: Path):
+    """The node socket.io peer (bench/peer) on a free port; stopped on exit whatever happens.
+
+    It gets Pulseboard's own chat rate limit, so both refuse the same
+    messages. Should this process die without stopping it, the peer notices
+    that its parent is gone and exits by itself.
+    """
+    peer_version()  # a clear error if bench/node_modules lacks socket.io
+    command = [node_binary(), str(PEER), "--port", "{port}",
+               "--rate-messages", str(RATE_MESSAGES),
+               "--rate-window-ms", str(int(RATE_WINDOW * 1000))]
+    peer = ServerProcess(workdir / "peer", command=command)
+    try:
+        peer.start(timeout=30)
+        yield Deployment(peer.url, [peer], kind="peer")
+    finally:
+        peer.stop()

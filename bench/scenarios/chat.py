@@ -44,14 +44,22 @@ def user_pool(count: int, workdir: Path) -> tuple[Path, list[dict]]:
     building = workdir / "user-pool.db"
     env = {"DATABASE_URL": f"sqlite:///{building}"}
     with single_worker(workdir / "user-pool", env=env) as dep:
-        names = [f"benchuser{i:05d}" for i in range(count)]
-        with ThreadPoolExecutor(8) as pool:
-            users = [{"username": name, "token": token}
-                     for name, token in zip(names, pool.map(
-                         lambda n: register_user(dep.url, n), names), strict=True)]
+        users = register_users(dep.url, count)
     _copy_database(building, database)
     tokens.write_text(json.dumps(users))
     return database, users
+
+
+def register_users(url: str, count: int) -> list[dict]:
+    """Register ``count`` users ``benchuser00000``… on ``url``: ``[{username, token}]``.
+
+    The node peer keeps its users in memory, so each run registers them anew.
+    """
+    names = [f"benchuser{i:05d}" for i in range(count)]
+    with ThreadPoolExecutor(8) as pool:
+        tokens = pool.map(lambda name: register_user(url, name), names)
+        return [{"username": name, "token": token}
+                for name, token in zip(names, tokens, strict=True)]
 
 
 def _copy_database(source: Path, target: Path) -> None:

@@ -134,13 +134,19 @@ def test_driver_writes_results_and_replaces_its_table(tmp_path, monkeypatch):
     saved = json.loads(next((tmp_path / "results").glob("*.json")).read_text())
     assert saved["profile"] == "smoke"
     assert {"cpu", "cores", "packages", "load_average"} <= set(saved["machine"])
-    [entry] = run["entries"]
+    # Pulseboard's entry, then the node peer's, measured the same way.
+    entry, peer = run["entries"]
+    assert (entry["kind"], peer["kind"]) == ("pulseboard", "peer")
     # Whether the smoke run met its latency target depends on the machine's
     # load; targets belong to the benchmark report, not to a test's verdict.
-    assert isinstance(entry["met"], bool) and entry["loss"] == 0
+    assert isinstance(entry["met"], bool) and entry["loss"] == peer["loss"] == 0
+    assert set(entry["vs_peer"]) == {"p50", "p99", "cpu", "rss", "figures"}
+    assert saved["entries"][0]["vs_peer"] == entry["vs_peer"]
     doc = (tmp_path / "benchmarks.md").read_text()
     assert "Prose stays." in doc
     assert doc.count("<!-- bench:smoke:start -->") == 1
     assert "| fanout: chart fan-out 50 pts/s | 1 worker (eventlet) |" in doc
+    assert "| fanout: chart fan-out 50 pts/s | node socket.io 4.8" in doc
+    assert f"{report.TIMES} peer) |" in doc
     assert report.table(run) in doc
     assert report.table(first) not in doc
