@@ -11,6 +11,7 @@ process.
 
 import contextlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,7 +121,7 @@ def node_peer(workdir: Path):
     peer_version()  # a clear error if bench/node_modules lacks socket.io
     command = [node_binary(), str(PEER), "--port", "{port}",
                "--rate-messages", str(RATE_MESSAGES),
-               "--rate-window-ms", str(int(RATE_WINDOW * 1000))]
+               "--rate-window-ms", str(int(RATE_WINDOW * 1000)), "--parent", str(os.getpid())]
     peer = ServerProcess(workdir / "peer", command=command)
     try:
         peer.start(timeout=30)

@@ -2,13 +2,14 @@
 // Pulseboard's contract that bench/load uses, written as a node developer
 // would (node:http + socket.io, state in memory, one emit per publish).
 //
-//   node peer/server.mjs --port 5001 [--rate-messages 10 --rate-window-ms 10000]
+//   node peer/server.mjs --port 5001 [--rate-messages 10 --rate-window-ms 10000] [--parent PID]
 //
 // REST: POST /api/auth/register, POST /api/streams/<name>/points, GET /api/health.
 // Socket.IO: /charts (subscribe, unsubscribe, streams; `points` frames) and
 // /chat (join, message; `message` broadcasts); both refuse a socket without a
 // valid `auth.token` (connect_error "unauthorized"). Listens on 127.0.0.1
-// only, and exits when the process that started it is gone.
+// only, and exits when the process that started it (--parent, by default
+// its parent at start) is gone.
 import { randomBytes, randomUUID, scrypt } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -30,6 +31,7 @@ const { values: options } = parseArgs({
     port: { type: "string", default: "5001" },
     "rate-messages": { type: "string", default: "10" },
     "rate-window-ms": { type: "string", default: "10000" },
+    parent: { type: "string" }, // the pid of the process that started us
   },
 });
 
@@ -89,6 +91,29 @@ function readJson(request) {
   });
 }
 
+/** The REST routes: `{status, body}` for one request, or a WireError. */
+async function route(request) {
+  const { pathname } = new URL(request.url, "http://peer");
+  const streamPoints = pathname.match(/^\/api\/streams\/([^/]+)\/points$/);
+  if (request.method === "GET" && pathname === "/api/health") {
+    return { status: 200, body: { status: "ok", server: "node socket.io peer", version: VERSION } };
+  }
+  if (request.method === "POST" && pathname === "/api/auth/register") {
+    return register(await readJson(request));
+  }
+  if (request.method === "POST" && streamPoints) {
+    bearer(request);
+    let name;
+    try {
+      name = decodeURIComponent(streamPoints[1]);
+    } catch {
+      throw new WireError("bad_request", "the stream name is not valid URL encoding");
+    }
+    return publish(name, await readJson(request));
+  }
+  throw new WireError("not_found", `no route ${request.method} ${pathname}`);
+}
+
 /** Answer one REST request; socket.io has already taken its own /socket.io/ ones. */
 async function handle(request, response) {
   let answer;
@@ -120,25 +145,10 @@ attachChat(io.of("/chat"), {
   messages: Number(options["rate-messages"]), windowMs: Number(options["rate-window-ms"]),
 });
 
-async function route(request) {
-  const { pathname } = new URL(request.url, "http://peer");
-  const streamPoints = pathname.match(/^\/api\/streams\/([^/]+)\/points$/);
-  if (request.method === "GET" && pathname === "/api/health") {
-    return { status: 200, body: { status: "ok", server: "node socket.io peer", version: VERSION } };
-  }
-  if (request.method === "POST" && pathname === "/api/auth/register") {
-    return register(await readJson(request));
-  }
-  if (request.method === "POST" && streamPoints) {
-    bearer(request);
-    return publish(decodeURIComponent(streamPoints[1]), await readJson(request));
-  }
-  throw new WireError("not_found", `no route ${request.method} ${pathname}`);
-}
-
-const parent = process.ppid;
+// The driver is gone (even killed before this line ran): so are we.
+const parent = Number(options.parent ?? process.ppid);
 setInterval(() => {
-  if (process.ppid !== parent) process.exit(0); // the driver is gone: so are we
+  if (process.ppid !== parent) process.exit(0);
 }, 1000).unref();
 
 httpServer.listen(Number(options.port), "127.0.0.1", () => {

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -116,15 +115,16 @@ def test_bad_input_gets_the_contract_error(peer):
 
 
 def test_the_peer_exits_when_its_parent_dies():
-    # A parent killed with SIGKILL cannot stop its children: the peer must notice.
-    launcher = ("import subprocess, sys, time; "
-                "p = subprocess.Popen(sys.argv[1:]); print(p.pid, flush=True); time.sleep(60)")
+    # A parent killed with SIGKILL cannot stop its children: the peer must
+    # notice, also when it dies before the peer has even started (--parent).
+    launcher = ("import os, subprocess, sys, time; "
+                "p = subprocess.Popen(sys.argv[1:] + ['--parent', str(os.getpid())]); "
+                "print(p.pid, flush=True); time.sleep(60)")
     parent = subprocess.Popen([sys.executable, "-c", launcher, node_binary(), str(PEER),
                                "--port", str(free_port())], stdout=subprocess.PIPE, text=True)
     peer_pid = 0
     try:
         peer_pid = int(parent.stdout.readline())
-        time.sleep(1)
         parent.send_signal(signal.SIGKILL)
         parent.wait(10)
         assert wait_until(lambda: not _alive(peer_pid), timeout=15)
