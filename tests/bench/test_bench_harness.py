@@ -141,7 +141,8 @@ def test_driver_writes_results_and_replaces_its_table(tmp_path, monkeypatch):
     # load; targets belong to the benchmark report, not to a test's verdict.
     assert isinstance(entry["met"], bool) and entry["loss"] == peer["loss"] == 0
     assert set(entry["vs_peer"]) == {"p50", "p99", "cpu", "rss", "figures"}
-    assert saved["entries"][0]["vs_peer"] == entry["vs_peer"]
+    latest = tmp_path / "results" / f"{run['started'].replace(':', '-')}.json"
+    assert json.loads(latest.read_text())["entries"][0]["vs_peer"] == entry["vs_peer"]
     doc = (tmp_path / "benchmarks.md").read_text()
     assert "Prose stays." in doc
     assert doc.count("<!-- bench:smoke:start -->") == 1
