@@ -13,6 +13,7 @@ peer's; ``--server pulseboard`` or ``--server peer`` runs one side only.
 import argparse
 import contextlib
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -26,7 +27,7 @@ from . import REPO, entries, report
 from .processes import Generator, Profiler
 from .profiles import PROFILES
 from .scenarios.charts import broadcast, capacity
-from .scenarios.chat import chat, database_copy, register_users, user_pool
+from .scenarios.chat import chat, database_copy, user_pool
 from .servers import node_peer, peer_label, scaled_stack, single_worker
 
 RESULTS = REPO / "bench" / "results"
@@ -120,14 +121,14 @@ def measure_saturation(run: Run, dep, deployment: str, sizes: dict, streams: int
 
 
 @contextlib.contextmanager
-def started_peer(run: Run, workdir: Path):
+def started_peer(run: Run, workdir: Path, users: list[dict] | None = None):
     """The node peer on ``workdir``, or ``None`` and an error entry if it does not start.
 
     The peer's trouble must never cost the run Pulseboard's numbers.
     """
     with contextlib.ExitStack() as stack:
         try:
-            dep = stack.enter_context(node_peer(workdir))
+            dep = stack.enter_context(node_peer(workdir, users))
         except Exception as exc:
             traceback.print_exc()
             dep = None
@@ -183,9 +184,9 @@ def step_capacity(run: Run) -> None:
 def measure_chat(run: Run, dep, deployment: str, label: str, users) -> None:
     """Scenario 4's measurement: the chat sizes' users sending on ``dep``.
 
-    :param users: a callable returning ``[{username, token}]`` (the cached
-        Pulseboard pool, or users it registers on the peer), called inside
-        the measurement so that a failure becomes the entry's error.
+    :param users: a callable returning ``[{username, token}]`` of users
+        ``dep`` knows, called inside the measurement so that a failure
+        becomes the entry's error.
     """
     sizes = run.sizes["chat"]
 
@@ -206,11 +207,13 @@ def step_chat(run: Run) -> None:
         with single_worker(run.workdir / "chat", run.async_mode, env=env) as dep:
             measure_chat(run, dep, run.label(), "chat", lambda: users)
     if "peer" in run.servers:
-        # The peer keeps users in memory: they are registered on each new peer.
-        with started_peer(run, run.workdir / "chat") as dep:
+        # The peer's users are handed to it at start, as Pulseboard's come in
+        # a prepared database: neither hashes passwords in the measured process.
+        users = [{"username": f"benchuser{i:05d}", "token": secrets.token_urlsafe(24)}
+                 for i in range(count)]
+        with started_peer(run, run.workdir / "chat", users) as dep:
             if dep:
-                measure_chat(run, dep, peer_label(), "chat-peer",
-                             lambda: register_users(dep.url, count))
+                measure_chat(run, dep, peer_label(), "chat-peer", lambda: users)
 
 
 def step_modes(run: Run) -> None:

@@ -111,18 +111,26 @@ def peer_label() -> str:
 
 
 @contextlib.contextmanager
-def node_peer(workdir: Path):
+def node_peer(workdir: Path, users: list[dict] | None = None):
     """The node socket.io peer (bench/peer) on a free port; stopped on exit whatever happens.
 
     It gets Pulseboard's own chat rate limit, so both refuse the same
     messages. Should this process die without stopping it, the peer notices
     that its parent is gone and exits by itself.
+
+    :param users: ``[{username, token}]`` the peer knows from the start (the
+        chat scenario's, as Pulseboard gets them in a prepared database).
     """
     peer_version()  # a clear error if bench/node_modules lacks socket.io
+    workdir = workdir / "peer"
+    workdir.mkdir(parents=True, exist_ok=True)
     command = [node_binary(), str(PEER), "--port", "{port}",
                "--rate-messages", str(RATE_MESSAGES),
                "--rate-window-ms", str(int(RATE_WINDOW * 1000)), "--parent", str(os.getpid())]
-    peer = ServerProcess(workdir / "peer", command=command)
+    if users:
+        (workdir / "users.json").write_text(json.dumps(users))
+        command += ["--users", str(workdir / "users.json")]
+    peer = ServerProcess(workdir, command=command)
     try:
         peer.start(timeout=30)
         yield Deployment(peer.url, [peer], kind="peer")

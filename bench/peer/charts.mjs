@@ -45,9 +45,14 @@ function pointsOf(body) {
 export function attachCharts(namespace) {
   const streams = new Map(); // name -> recent points, oldest first
 
-  function subscribe(socket, payload) {
+  function streamOf(payload) {
     const { stream } = fields(payload, ["stream"]);
     if (typeof stream !== "string") throw new WireError("bad_request", "stream must be a string");
+    return stream;
+  }
+
+  function subscribe(socket, payload) {
+    const stream = streamOf(payload);
     const recent = streams.get(stream);
     if (!recent) throw new WireError("not_found", `no stream ${stream}`);
     socket.join(`stream:${stream}`);
@@ -55,7 +60,7 @@ export function attachCharts(namespace) {
   }
 
   function unsubscribe(socket, payload) {
-    const { stream } = fields(payload, ["stream"]);
+    const stream = streamOf(payload);
     if (!streams.has(stream)) throw new WireError("not_found", `no stream ${stream}`);
     socket.leave(`stream:${stream}`);
     return { ok: true };

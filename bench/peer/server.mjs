@@ -2,7 +2,8 @@
 // Pulseboard's contract that bench/load uses, written as a node developer
 // would (node:http + socket.io, state in memory, one emit per publish).
 //
-//   node peer/server.mjs --port 5001 [--rate-messages 10 --rate-window-ms 10000] [--parent PID]
+//   node peer/server.mjs --port 5001 [--rate-messages 10 --rate-window-ms 10000]
+//                        [--parent PID] [--users users.json]
 //
 // REST: POST /api/auth/register, POST /api/streams/<name>/points, GET /api/health.
 // Socket.IO: /charts (subscribe, unsubscribe, streams; `points` frames) and
@@ -32,12 +33,22 @@ const { values: options } = parseArgs({
     "rate-messages": { type: "string", default: "10" },
     "rate-window-ms": { type: "string", default: "10000" },
     parent: { type: "string" }, // the pid of the process that started us
+    users: { type: "string" }, // a JSON file of [{username, token}] to start with
   },
 });
 
 const users = new Map(); // username -> {id, username, salt, hash}
 const tokens = new Map(); // token -> {id, username}
 let lastUserId = 0;
+
+// The chat scenario's users, given up front as Pulseboard gets a prepared
+// database: no password hashing (and its memory) in the process measured.
+// They have no password, so they can only use their token.
+for (const { username, token } of options.users ? JSON.parse(readFileSync(options.users)) : []) {
+  const user = { id: ++lastUserId, username };
+  users.set(username, { ...user, salt: null, hash: null });
+  tokens.set(token, user);
+}
 
 function hashPassword(password, salt) {
   return new Promise((resolve, reject) => {

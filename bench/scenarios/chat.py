@@ -51,10 +51,7 @@ def user_pool(count: int, workdir: Path) -> tuple[Path, list[dict]]:
 
 
 def register_users(url: str, count: int) -> list[dict]:
-    """Register ``count`` users ``benchuser00000``… on ``url``: ``[{username, token}]``.
-
-    The node peer keeps its users in memory, so each run registers them anew.
-    """
+    """Register ``count`` users ``benchuser00000``… on ``url``: ``[{username, token}]``."""
     names = [f"benchuser{i:05d}" for i in range(count)]
     with ThreadPoolExecutor(8) as pool:
         tokens = pool.map(lambda name: register_user(url, name), names)

@@ -21,7 +21,7 @@ from bench.scenarios.charts import broadcast
 from bench.scenarios.chat import chat, register_users
 from bench.scenarios.common import register_user
 from bench.servers import PEER, node_peer
-from support.clients import SocketClient, publish_points, wait_until
+from support.clients import SocketClient, publish_points, register, wait_until
 from support.server import free_port
 
 
@@ -84,6 +84,17 @@ def test_concurrent_registrations_get_their_own_ids_and_names(peer):
     assert sorted(user["username"] for user in users) == sorted(names)
     assert len({user["id"] for user in users}) == 8
     assert sorted(answer.status_code for answer in answers[8:]) == [201, 400, 400, 400]
+
+
+def test_users_given_at_start_are_known_by_their_token(tmp_path):
+    # The chat scenario's users reach the peer so, without registering.
+    with node_peer(tmp_path, users=[{"username": "seeded", "token": "seeded-token"}]) as dep:
+        client = SocketClient(dep.url, "/chat", "seeded-token").connect()
+        try:
+            assert client.call("join", {"room": "seeds"})["members"] == ["seeded"]
+        finally:
+            client.close()
+        assert register(dep.url, "newcomer")["user"]["id"] == 2
 
 
 def test_sockets_without_a_valid_token_are_refused(peer):
