@@ -137,7 +137,7 @@ def _check_placeholders(data, count: int) -> None:
                             f"the {count} announced attachment(s)")
 
 
-def check_engineio_packet(encoded, binary_allowed: bool = True) -> None:
+def check_engineio_packet(encoded, polling: bool = False) -> None:
     """Refuse an Engine.IO packet python-engineio would choke on or misread.
 
     python-engineio 4.15 calls ``int()`` on the first character and
@@ -145,11 +145,12 @@ def check_engineio_packet(encoded, binary_allowed: bool = True) -> None:
     escapes its WebSocket loop becomes an HTTP 500 written into the open
     WebSocket; ``RecursionError`` escapes its handlers). A client sends
     only CLOSE, PING/PONG (``probe``), UPGRADE, NOOP and MESSAGE, and a
-    text MESSAGE always carries a Socket.IO packet.
+    text MESSAGE always carries a Socket.IO packet. Over long-polling only
+    CLOSE, PONG and MESSAGE: python-engineio answers any other type with
+    ``UnknownPacketError``, then closes the session with ``wait=True``,
+    which waits for the client to drain its queue: the POST never returns.
     """
     if isinstance(encoded, bytes | bytearray):
-        if not binary_allowed:
-            raise ProtocolError("binary frame not expected here")
         return
     if not isinstance(encoded, str) or not encoded:
         raise ProtocolError("empty Engine.IO packet")
@@ -157,7 +158,7 @@ def check_engineio_packet(encoded, binary_allowed: bool = True) -> None:
     if kind == "4":
         if not rest or rest[0] not in "0123456":
             raise ProtocolError("an Engine.IO message must carry a Socket.IO packet")
-    elif kind in "12356":
+    elif kind in ("13" if polling else "12356"):
         if rest not in ("", "probe"):
             raise ProtocolError(f"unexpected data in Engine.IO packet type {kind}")
     else:
@@ -182,4 +183,4 @@ def decode_polling_payload(body: bytes, max_packets: int = 16) -> None:
             except (binascii.Error, ValueError):
                 raise ProtocolError("invalid base64 attachment") from None
         else:
-            check_engineio_packet(part)
+            check_engineio_packet(part, polling=True)

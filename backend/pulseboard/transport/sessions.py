@@ -70,8 +70,13 @@ class SessionLimits:
 
     def _close(self, eio_sid) -> None:
         self.pending.pop(eio_sid, None)
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is None:
+            return
         try:
-            self.eio.disconnect(eio_sid)
+            # Not eio.disconnect(): it closes with wait=True, which blocks until
+            # the client drains its queue, and a silent polling client never does.
+            socket.close(wait=False, reason=self.eio.reason.SERVER_DISCONNECT)
         except Exception:  # already gone; never let the sweeper die
             log.debug("closing session %s failed", eio_sid, exc_info=True)
 
