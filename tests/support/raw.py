@@ -5,6 +5,7 @@ wire protocol directly: WebSocket through websocket-client (which can send
 fragments and read close codes), long-polling through requests.
 """
 
+import contextlib
 import json
 import socket
 import struct
@@ -83,10 +84,8 @@ class RawWebSocket:
 
     def close(self) -> None:
         """Drop the connection."""
-        try:
+        with contextlib.suppress(OSError, websocket.WebSocketException):
             self.ws.close(timeout=0.5)
-        except (OSError, websocket.WebSocketException):
-            pass
 
 
 def close_code(data: bytes) -> int | None:

@@ -19,6 +19,8 @@ What they cover, per server:
   Engine.IO socket, set by the packet guard).
 """
 
+import contextlib
+
 from .guard import warnings
 from .packets import ProtocolError, check_engineio_packet
 
@@ -128,8 +130,13 @@ def simple_websocket_class(base):
             return data
 
         def close(self):
+            # Called by python-engineio's reader and writer alike, in two threads:
+            # wsproto raises if a second close (or the peer's) crosses the first.
+            if getattr(self, "_closing", False) or not self.ws.connected:
+                return
+            self._closing = True
             code = _close_code(self._eio_socket)
-            if self.ws.connected:
+            with contextlib.suppress(Exception):
                 self.ws.close(*(code or ()))
 
     return GuardedSimpleWebSocketWSGI
