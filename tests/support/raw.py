@@ -17,6 +17,14 @@ import websocket
 EIO_QUERY = "/socket.io/?EIO=4&transport="
 
 
+class Closed(Exception):
+    """The server closed the WebSocket; ``code`` is its close status (None: no frame read)."""
+
+    def __init__(self, code: int | None):
+        super().__init__(f"closed with {code}")
+        self.code = code
+
+
 class RawWebSocket:
     """One Engine.IO session over a WebSocket, opened by hand."""
 
@@ -52,7 +60,7 @@ class RawWebSocket:
             self.ws.settimeout(max(0.1, deadline - time.monotonic()))
             opcode, data = self.ws.recv_data(control_frame=True)
             if opcode == websocket.ABNF.OPCODE_CLOSE:
-                raise ConnectionError(f"closed with {close_code(data)}")
+                raise Closed(close_code(data))
             if opcode != websocket.ABNF.OPCODE_TEXT:
                 continue
             text = data.decode()
