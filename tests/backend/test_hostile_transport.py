@@ -2,7 +2,7 @@
 
 Regression tests for issue 13's transport findings, against a real
 ``pulseboard serve`` (eventlet) and, where the WebSocket stack differs
-(simple-websocket), the threading server.
+(simple-websocket), the threading and gevent servers.
 """
 
 import time
@@ -27,7 +27,7 @@ def eventlet_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="module", params=["eventlet", "threading"])
+@pytest.fixture(scope="module", params=["eventlet", "threading", "gevent"])
 def any_server(request, tmp_path_factory, eventlet_server):
     if request.param == "eventlet":
         yield eventlet_server
