@@ -7,13 +7,15 @@ from types import SimpleNamespace
 
 from flask import Flask
 
-from . import __version__, event_context, schema
+from . import __version__, event_context, schema, transport
 from .api import health, spa
 from .auth.api import bp as auth_bp
+from .auth.tokens import verify_token
 from .config import from_environment
 from .errors import register_error_handlers
 from .extensions import cors, db, migrate, socketio
-from .middleware import NoWebSocketCompression
+from .middleware import ConnectionGate, NoWebSocketCompression
+from .namespace import RootNamespace
 from .origins import origin_checker
 
 log = logging.getLogger(__name__)
@@ -53,9 +55,14 @@ def create_app(config: dict | None = None) -> Flask:
         # on the client, so nothing needs call(), which this rules out.
         async_handlers=False,
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
+        serializer=transport.SERIALIZER,  # strict packets and payloads
     )
     app.wsgi_app = NoWebSocketCompression(app.wsgi_app)  # outside Socket.IO's middleware
+    guards = transport.install(app, socketio)  # wraps app.wsgi_app in the polling guard
+    app.wsgi_app = ConnectionGate(app.wsgi_app, lambda token: verify_token(token, app.config),
+                                  guards.sessions.is_member)
     event_context.route_socketio_path(app)
+    socketio.on_namespace(RootNamespace())  # `/` refuses connections without a token too
 
     # Services live on the app, shared by its namespaces and blueprints.
     services = app.extensions["pulseboard"] = SimpleNamespace()

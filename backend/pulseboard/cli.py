@@ -20,6 +20,34 @@ import sys
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 DEFAULT_ASYNC_MODE = "eventlet"
 DEFAULT_MAX_CONNECTIONS = 20_000
+#: Idle seconds before eventlet closes a keep-alive connection (it never did).
+KEEPALIVE_IDLE = 75
+#: Seconds a client may take to send a request's headers or body.
+SOCKET_TIMEOUT = 60
+
+
+def capacity_settings(env=None) -> dict:
+    """The connection and session limits of ``pulseboard serve`` from the environment.
+
+    ``MAX_CONNECTIONS`` caps the connections served at once (eventlet's pool
+    is 16 more, kept for ``/api/health``); ``MAX_GUEST_CONNECTIONS``
+    (default a quarter of it) caps connections that have not shown a token,
+    each living at most ``GUEST_TIMEOUT`` seconds (20); ``MAX_PENDING_SESSIONS``
+    (default the guest cap) caps Engine.IO sessions not yet authenticated,
+    each closed ``PENDING_SESSION_TIMEOUT`` seconds (10) after its handshake.
+    """
+    env = os.environ if env is None else env
+    max_connections = int(env.get("MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS))
+    if max_connections < 1:
+        raise SystemExit("pulseboard: MAX_CONNECTIONS must be at least 1")
+    max_guests = int(env.get("MAX_GUEST_CONNECTIONS") or max(2, max_connections // 4))
+    return {
+        "MAX_CONNECTIONS": max_connections,
+        "MAX_GUEST_CONNECTIONS": max_guests,
+        "GUEST_TIMEOUT": float(env.get("GUEST_TIMEOUT", "20")),
+        "MAX_PENDING_SESSIONS": int(env.get("MAX_PENDING_SESSIONS") or max_guests),
+        "PENDING_SESSION_TIMEOUT": float(env.get("PENDING_SESSION_TIMEOUT", "10")),
+    }
 
 
 def _monkey_patch(mode: str) -> None:
@@ -76,15 +104,21 @@ def serve(args: argparse.Namespace) -> None:
     from . import connections, create_app
     from .extensions import socketio
 
-    app = create_app({"ASYNC_MODE": mode})
+    capacity = capacity_settings()
+    app = create_app({"ASYNC_MODE": mode, **capacity})
     tune_garbage_collector()
     host = args.host or app.config["HOST"]
     port = args.port or app.config["PORT"]
     options: dict = {"log_output": args.access_log}
-    max_connections = int(os.environ.get("MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS))
     if mode == "eventlet":
-        options["max_size"] = max_connections
-        options["protocol"] = connections.eventlet_protocol()
+        budget = connections.ConnectionBudget(
+            capacity["MAX_CONNECTIONS"], capacity["MAX_GUEST_CONNECTIONS"],
+            capacity["GUEST_TIMEOUT"])
+        options["max_size"] = budget.pool_size
+        options["protocol"] = connections.eventlet_protocol(budget)
+        options["keepalive"] = KEEPALIVE_IDLE
+        options["socket_timeout"] = SOCKET_TIMEOUT
+        socketio.start_background_task(budget.run_sweeper, socketio.sleep)
     elif mode == "gevent":
         options["handler_class"] = connections.gevent_handler()
     elif mode == "threading":

@@ -12,14 +12,33 @@
   open although its frames bypass both. 1 KB each saved ~8 KB of RSS per
   idle client. A request line and its headers still read in one or a few
   ``recv`` calls, and larger bodies bypass the buffer either way.
+* A budget (eventlet): eventlet serves at most ``max_size`` connections and
+  stops accepting when they are taken, idle keep-alive ones included, so
+  twelve clients without a token stopped a server capped at twelve from
+  answering anyone, ``/api/health`` included. :class:`ConnectionBudget`
+  tells *guests* (connections that have not shown a valid token) from
+  *members*: guests are at most ``max_guests`` (a newcomer closes the
+  oldest guest) and live at most ``guest_timeout`` seconds; past
+  ``max_connections`` a new connection closes the oldest guest, or is
+  answered 503 unless it asks for ``/api/health``, for which
+  ``health_reserve`` connections are kept beyond the cap.
 
 Measurements: docs/benchmarks.md.
 """
 
 import contextlib
+import logging
 import socket
+import time
+
+log = logging.getLogger(__name__)
 
 BUFFER_SIZE = 1024
+HEALTH_PATH = "/api/health"
+SERVER_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+               b"Connection: close\r\nRetry-After: 1\r\nContent-Length: %d\r\n\r\n%s")
+BUSY_BODY = (b'{"ok": false, "error": {"code": "rate_limited", '
+             b'"message": "the server is at capacity; retry shortly"}}')
 
 
 def set_nodelay(sock) -> None:
@@ -28,8 +47,84 @@ def set_nodelay(sock) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def eventlet_protocol():
-    """eventlet's ``HttpProtocol`` with both settings (``eventlet.wsgi.server(protocol=…)``)."""
+class ConnectionBudget:
+    """Which accepted connections may stay: guests are bounded, members are not.
+
+    :param max_connections: connections served at once (eventlet's pool is
+        this plus ``health_reserve``).
+    :param max_guests: connections without a valid token at once.
+    :param guest_timeout: seconds a connection may stay a guest.
+    """
+
+    def __init__(self, max_connections: int, max_guests: int | None = None,
+                 guest_timeout: float = 20.0, health_reserve: int = 16):
+        self.max_connections = max(1, int(max_connections))
+        self.max_guests = max(1, int(max_guests or max(2, self.max_connections // 4)))
+        self.guest_timeout = float(guest_timeout)
+        self.health_reserve = int(health_reserve)
+        self.guests: dict = {}  # connection -> accepted at (monotonic); oldest first
+        self.members: set = set()
+        self.evicted = 0
+
+    @property
+    def pool_size(self) -> int:
+        """The eventlet pool size: the cap plus the health reserve."""
+        return self.max_connections + self.health_reserve
+
+    def accept(self, connection) -> None:
+        """A connection was accepted: it is a guest until :meth:`promote`."""
+        connection.limited = False
+        connection.member = False
+        self.guests[connection] = time.monotonic()
+        while len(self.guests) > self.max_guests:
+            self.evict(next(iter(self.guests)))
+        if len(self.guests) + len(self.members) > self.max_connections:
+            oldest = next(iter(self.guests))
+            if oldest is not connection:
+                self.evict(oldest)
+            else:
+                connection.limited = True  # only /api/health is answered
+
+    def promote(self, connection) -> None:
+        """``connection`` showed a valid token: it is a member from now on."""
+        if self.guests.pop(connection, None) is not None:
+            self.members.add(connection)
+            connection.member = True
+            connection.limited = False
+
+    def release(self, connection) -> None:
+        """``connection`` closed."""
+        self.guests.pop(connection, None)
+        self.members.discard(connection)
+
+    def evict(self, connection) -> None:
+        """Close a guest connection, whatever it is doing."""
+        self.guests.pop(connection, None)
+        self.evicted += 1
+        connection.close_connection = 1
+        with contextlib.suppress(OSError):
+            connection.request.shutdown(socket.SHUT_RDWR)
+
+    def sweep(self, now: float | None = None) -> int:
+        """Evict every guest older than ``guest_timeout``; return how many."""
+        now = time.monotonic() if now is None else now
+        expired = [c for c, since in self.guests.items() if now - since > self.guest_timeout]
+        for connection in expired:
+            self.evict(connection)
+        return len(expired)
+
+    def run_sweeper(self, sleep) -> None:
+        """Sweep once a second forever (a background greenlet)."""
+        while True:
+            sleep(1.0)
+            try:
+                self.sweep()
+            except Exception:  # never let the sweeper die
+                log.exception("connection sweep failed")
+
+
+def eventlet_protocol(budget: ConnectionBudget | None = None):
+    """eventlet's ``HttpProtocol`` with these settings (``eventlet.wsgi.server(protocol=…)``)."""
     from eventlet import wsgi
 
     class PulseboardHttpProtocol(wsgi.HttpProtocol):
@@ -38,7 +133,32 @@ def eventlet_protocol():
 
         def setup(self):
             set_nodelay(self.request)
+            if budget is not None:
+                budget.accept(self)
             super().setup()
+
+        def finish(self):
+            if budget is not None:
+                budget.release(self)
+            super().finish()
+
+        def get_environ(self):
+            environ = super().get_environ()
+            environ["pulseboard.connection"] = self
+            return environ
+
+        def promote(self):
+            """Called by the app once this connection has shown a valid token."""
+            if budget is not None:
+                budget.promote(self)
+
+        def handle_one_response(self):
+            if getattr(self, "limited", False) and self.environ.get("PATH_INFO") != HEALTH_PATH:
+                self.wfile.write(SERVER_BUSY % (len(BUSY_BODY), BUSY_BODY))
+                self.wfile.flush()
+                self.close_connection = 1
+                return None
+            return super().handle_one_response()
 
     return PulseboardHttpProtocol
 

@@ -18,3 +18,40 @@ class NoWebSocketCompression:
     def __call__(self, environ, start_response):
         environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
         return self.wsgi_app(environ, start_response)
+
+
+class ConnectionGate:
+    """Tell the connection budget which connections belong to authenticated users.
+
+    A request promotes its connection (see :mod:`pulseboard.connections`)
+    when it carries a valid Bearer token or belongs to an Engine.IO session
+    that authenticated; a Socket.IO connect promotes the connection of its
+    handshake (:class:`~pulseboard.namespace.AuthNamespace`). Without
+    ``pulseboard serve``'s eventlet protocol there is no connection to
+    promote and this passes every request through.
+    """
+
+    def __init__(self, wsgi_app, verify_token, is_member_session, socketio_path="/socket.io/"):
+        self.wsgi_app = wsgi_app
+        self.verify_token = verify_token
+        self.is_member_session = is_member_session
+        self.socketio_path = socketio_path
+
+    def __call__(self, environ, start_response):
+        connection = environ.get("pulseboard.connection")
+        # Only a guest is checked: a member's requests cost nothing here.
+        if connection is not None and connection.member is False and \
+                self._authenticated(environ):
+            connection.promote()
+        return self.wsgi_app(environ, start_response)
+
+    def _authenticated(self, environ) -> bool:
+        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if scheme.lower() == "bearer" and self.verify_token(token) is not None:
+            return True
+        if environ.get("PATH_INFO", "").startswith(self.socketio_path):
+            from urllib.parse import parse_qs
+
+            sid = parse_qs(environ.get("QUERY_STRING", "")).get("sid", [None])[0]
+            return sid is not None and self.is_member_session(sid)
+        return False

@@ -1,11 +1,15 @@
 """The base every Pulseboard namespace derives from.
 
-It does the three things no handler should repeat:
+It does the things no handler should repeat:
 
 * refuses a connection without a valid ``auth.token`` (the client sees a
-  ``connect_error`` whose message is ``unauthorized``) and remembers who each
-  socket belongs to;
-* answers an unknown event with a ``not_found`` ack instead of silence;
+  ``connect_error`` whose message is ``unauthorized``), remembers who each
+  socket belongs to, and tells the capacity limits that its session and
+  connection now belong to an authenticated user;
+* answers an unknown event with a ``not_found`` ack instead of silence, and
+  more than one payload argument with ``bad_request`` (the packet guard in
+  :mod:`pulseboard.transport.guard` has already refused lifecycle names such
+  as ``disconnect`` and payloads that are not strict JSON);
 * turns an :class:`~pulseboard.wire.ApiError` into its failure ack and any
   other exception into an ``internal`` ack, logged once with the event name,
   so a handler never raises to the client and the server never dies on input.
@@ -15,10 +19,11 @@ Handlers are ``on_<event>(self, data)`` and return the ack.
 
 import logging
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, Namespace, join_room
 
 from .auth.tokens import Identity, verify_token
+from .transport import current_transport
 from .wire import ApiError, fail
 
 log = logging.getLogger(__name__)
@@ -47,8 +52,19 @@ class AuthNamespace(Namespace):
         if identity is None:
             raise ConnectionRefusedError("unauthorized")
         self._identities[request.sid] = identity
+        self._mark_authenticated()
         join_room(user_room(identity.id))
         self.connected(identity)
+
+    def _mark_authenticated(self) -> None:
+        """Take this socket's session and connection out of the guests' budget."""
+        transport = current_transport(current_app)
+        if transport is not None:
+            eio_sid = self.socketio.server.manager.eio_sid_from_sid(request.sid, self.namespace)
+            transport.sessions.authenticated(eio_sid)
+        connection = request.environ.get("pulseboard.connection")
+        if connection is not None:
+            connection.promote()
 
     def on_disconnect(self, reason=None):
         """Forget the socket and let the subclass clean up after it."""
@@ -86,6 +102,8 @@ class AuthNamespace(Namespace):
 
     def _guarded(self, handler, event):
         def call(*payload):
+            if len(payload) > 1:
+                return fail("bad_request", "an event takes at most one payload argument")
             try:
                 return handler(payload[0] if payload else None)
             except ApiError as exc:
@@ -95,3 +113,14 @@ class AuthNamespace(Namespace):
                 return fail("internal", "the server could not handle this event")
 
         return call
+
+
+class RootNamespace(AuthNamespace):
+    """The default namespace ``/``: no events, but connections need a token too.
+
+    Without a handler python-socketio admitted anyone to ``/`` and left its
+    events unanswered.
+    """
+
+    def __init__(self):
+        super().__init__("/")

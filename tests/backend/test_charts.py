@@ -6,12 +6,12 @@ import time
 import pytest
 import requests
 
-from support.clients import publish_points, wait_until
+from support.clients import api_get, publish_points, wait_until
 from support.server import ServerProcess
 
 
 def stream_state(server, name):
-    streams = requests.get(f"{server.url}/api/streams", timeout=5).json()["streams"]
+    streams = api_get(f"{server.url}/api/streams", timeout=5).json()["streams"]
     return next(s for s in streams if s["name"] == name)
 
 

@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from support.clients import post_debug, register, unique_name
+from support.clients import api_get, post_debug, register, unique_name
 from support.server import ServerProcess
 
 TASKS_TOML = """
@@ -150,7 +150,7 @@ def test_filters_by_level_and_source(debug_server, token, connect):
     mine.wait_for("debug", lambda e: any(x["message"] == "info after" for x in e))
     assert not any(e["message"] == "after the change" for e in mine.events("debug"))
 
-    response = requests.get(f"{debug_server.url}/api/debug",
+    response = api_get(f"{debug_server.url}/api/debug",
                             params={"levels": "success", "sources": f"{prefix}*"}, timeout=5)
     assert [m["source"] for m in response.json()["messages"]] == [f"{prefix}.db"]
 
@@ -271,6 +271,6 @@ def test_socket_bad_input(debug_server, token, connect, event, payload, code):
 
 def test_get_bad_filters(debug_server):
     for params in ({"levels": "fatal"}, {"limit": "0"}, {"limit": "x"}):
-        response = requests.get(f"{debug_server.url}/api/debug", params=params, timeout=5)
+        response = api_get(f"{debug_server.url}/api/debug", params=params, timeout=5)
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "bad_request"

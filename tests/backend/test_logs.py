@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from support.clients import register, wait_until
+from support.clients import api_get, register, wait_until
 from support.tasks import (
     find_pids,
     follow_from_start_and_midway,
@@ -150,7 +150,7 @@ def test_hundred_thousand_lines_arrive_complete(logs_server, token, connect):
     paged = subscribe_all(later, task_id)
     assert seqs(paged) == list(range(1, final["line_count"] + 1))
 
-    log = requests.get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=30)
+    log = api_get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=30)
     assert log.status_code == 200 and log.headers["Content-Type"].startswith("text/plain")
     assert log.text.splitlines() == [line["text"] for line in live]
 
@@ -197,7 +197,7 @@ def test_missing_program_fails_with_the_reason_in_its_log(logs_server, token, co
     final = wait_final(client, task_id)
     assert final["status"] == "failed" and final["exit_code"] is None
     assert "cannot start 'pulseboard-no-such-program'" in final["reason"]
-    log = requests.get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=10).text
+    log = api_get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=10).text
     assert "cannot start 'pulseboard-no-such-program'" in log
 
 
@@ -213,7 +213,7 @@ def test_tasks_get_a_clean_environment_and_placeholders(logs_server, token, conn
     client = connect(logs_server, "/logs", token)
     task_id = start(client, "env-check")
     assert wait_final(client, task_id)["status"] == "succeeded"
-    log = requests.get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=10).text
+    log = api_get(f"{logs_server.url}/api/tasks/{task_id}/log", timeout=10).text
     assert f"GREETING=hello from {logs_server.workdir.parent / 'tasks'}" in log
     assert "SECRET_KEY=<unset>" in log
     assert f"TASK_ID={task_id}" in log
@@ -231,17 +231,17 @@ def test_rest_list_start_and_download(logs_server, token, connect):
     assert task["name"] == "pipeline" and task["started_by"]
     final = wait_final(client, task["id"])
 
-    listing = requests.get(url, timeout=5).json()
+    listing = api_get(url, timeout=5).json()
     assert {"pipeline", "flood"} <= {d["name"] for d in listing["definitions"]}
     listed = next(t for t in listing["tasks"] if t["id"] == task["id"])
     assert listed["status"] == "succeeded" and listed["progress"] == 100
     ids = [t["id"] for t in listing["tasks"]]
     assert ids == sorted(ids, reverse=True)
 
-    one = requests.get(f"{url}/{task['id']}", timeout=5).json()["task"]
+    one = api_get(f"{url}/{task['id']}", timeout=5).json()["task"]
     assert one == final
 
-    log = requests.get(f"{url}/{task['id']}/log", timeout=5)
+    log = api_get(f"{url}/{task['id']}/log", timeout=5)
     assert log.status_code == 200 and log.headers["Content-Type"].startswith("text/plain")
     assert "[test] 120 passed" in log.text.splitlines()
     assert len(log.text.splitlines()) == final["line_count"]

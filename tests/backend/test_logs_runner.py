@@ -4,7 +4,7 @@ import time
 
 import requests
 
-from support.clients import register, wait_until
+from support.clients import api_get, register, wait_until
 from support.tasks import (
     find_pids,
     follow_from_start_and_midway,
@@ -19,7 +19,7 @@ from support.tasks import (
 
 
 def get_task(server, task_id: int) -> dict:
-    return requests.get(f"{server.url}/api/tasks/{task_id}", timeout=5).json()["task"]
+    return api_get(f"{server.url}/api/tasks/{task_id}", timeout=5).json()["task"]
 
 
 def test_runs_past_the_cap_wait_queued_in_fifo_order(tmp_path, connect):
@@ -87,7 +87,7 @@ def test_stopping_the_server_stops_its_tasks_and_a_restart_settles_them(tmp_path
     try:
         task = get_task(restarted, task_id)
         assert task["status"] == "failed" and "interrupted" in task["reason"]
-        log = requests.get(f"{restarted.url}/api/tasks/{task_id}/log", timeout=5).text
+        log = api_get(f"{restarted.url}/api/tasks/{task_id}/log", timeout=5).text
         assert "job pid" in log  # what was stored before the stop is kept
     finally:
         restarted.stop()

@@ -4,6 +4,7 @@ import itertools
 import threading
 import time
 from collections import defaultdict
+from urllib.parse import urlsplit
 
 import requests
 import socketio
@@ -33,6 +34,28 @@ def register(base_url: str, username: str | None = None, password: str = "correc
                              json={"username": username, "password": password}, timeout=10)
     assert response.status_code == 201, response.text
     return response.json()
+
+
+_reader_tokens: dict[str, str] = {}
+
+
+def reader_token(base_url: str) -> str:
+    """A token for reads on ``base_url`` (one user registered per server, then reused)."""
+    if base_url not in _reader_tokens:
+        _reader_tokens[base_url] = register(base_url, unique_name("reader"))["token"]
+    return _reader_tokens[base_url]
+
+
+def api_get(url: str, token: str | None = None, **options) -> requests.Response:
+    """``GET url`` with a Bearer token: ``token``, or a reader's of that server.
+
+    Every REST read but ``/api/health`` needs a token.
+    """
+    parts = urlsplit(url)
+    token = token or reader_token(f"{parts.scheme}://{parts.netloc}")
+    headers = {"Authorization": f"Bearer {token}", **options.pop("headers", {})}
+    options.setdefault("timeout", 10)
+    return requests.get(url, headers=headers, **options)
 
 
 def publish_points(base_url: str, token: str, stream: str, body,

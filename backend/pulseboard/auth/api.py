@@ -1,53 +1,27 @@
-"""REST endpoints for registration and login, and the Bearer-token guard."""
+"""REST endpoints for registration and login.
 
-from functools import wraps
+``json_body`` and ``require_token`` live in :mod:`pulseboard.http`; they are
+imported here too, where the feature blueprints used to find them.
+"""
 
-from flask import Blueprint, g, request
+from typing import Annotated
 
+from flask import Blueprint, g
+from pydantic import Field
+
+from ..http import json_body, require_token
 from ..wire import ApiError, Payload, parse
 from . import service
-from .tokens import issue_token, verify_token
+from .tokens import issue_token
+
+__all__ = ["bp", "json_body", "require_token"]
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
 
 
 class Credentials(Payload):
-    username: str
-    password: str
-
-
-def json_body() -> object:
-    """The request's JSON body, or ``bad_request`` if it is not JSON.
-
-    A body with a Content-Length over ``MAX_CONTENT_LENGTH`` is refused by
-    Werkzeug (413). A chunked one is read only up to the limit: reaching it
-    means the body was cut, and that is ``too_large`` too, not malformed JSON.
-    """
-    limit = request.max_content_length
-    if limit is not None and len(request.get_data(cache=True)) >= limit:
-        raise ApiError("too_large", f"request body over {limit} bytes")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError("bad_request", "expected a JSON body")
-    return body
-
-
-def require_token(view):
-    """Guard a view that changes state: it needs ``Authorization: Bearer <token>``.
-
-    The verified identity is available to the view as ``g.user``.
-    """
-
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        identity = verify_token(token) if scheme.lower() == "bearer" else None
-        if identity is None:
-            raise ApiError("unauthorized", "a valid Bearer token is required")
-        g.user = identity
-        return view(*args, **kwargs)
-
-    return guarded
+    username: Annotated[str, Field(max_length=64)]
+    password: Annotated[str, Field(max_length=1024)]
 
 
 def _session(identity) -> dict:
@@ -58,6 +32,9 @@ def _session(identity) -> dict:
 def register():
     """Create an account and return a token for it (201)."""
     creds = parse(Credentials, json_body())
+    # service.USERNAME ends in `$`, which also matches before a final newline.
+    if not service.USERNAME.fullmatch(creds.username):
+        raise ApiError("bad_request", "username must be 3-32 letters, digits, '_' or '-'")
     return _session(service.register(creds.username, creds.password)), 201
 
 

@@ -24,8 +24,8 @@ class Identity:
         return {"id": self.id, "username": self.username}
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(config=None) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer((config or current_app.config)["SECRET_KEY"], salt=SALT)
 
 
 def issue_token(identity: Identity) -> str:
@@ -33,15 +33,22 @@ def issue_token(identity: Identity) -> str:
     return _serializer().dumps({"uid": identity.id, "name": identity.username})
 
 
-def verify_token(token: object) -> Identity | None:
-    """Return the identity a token was issued to, or None if it is not valid."""
-    if not isinstance(token, str) or not token or len(token) > 1024:
+def verify_token(token: object, config=None) -> Identity | None:
+    """Return the identity a token was issued to, or None if it is not valid.
+
+    :param config: the app's config; the current app's when omitted (a WSGI
+        middleware outside any app context passes it).
+    """
+    # A token is URL-safe ASCII: anything else (a lone surrogate included,
+    # which made itsdangerous raise UnicodeEncodeError) is not one.
+    if not isinstance(token, str) or not token or len(token) > 1024 or not token.isascii():
         return None
+    config = config or current_app.config
     try:
-        data = _serializer().loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
+        data = _serializer(config).loads(token, max_age=config["TOKEN_MAX_AGE"])
     except BadSignature:  # also covers SignatureExpired
         return None
     try:
         return Identity(id=int(data["uid"]), username=str(data["name"]))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None

@@ -6,8 +6,9 @@ from typing import Annotated
 from flask import Blueprint, current_app
 from pydantic import Field
 
-from ..auth.api import json_body, require_token
+from ..http import json_body, require_token
 from ..wire import ApiError, Payload, now_ms, parse
+from .streams import STREAM_NAME
 
 bp = Blueprint("charts", __name__, url_prefix="/api/streams")
 
@@ -39,6 +40,7 @@ def _points(body: PublishBody) -> list[list[float]]:
 
 
 @bp.get("")
+@require_token
 def list_streams():
     """Every stream with this worker's subscriber count and producer state."""
     return {"streams": _service().list_streams(with_stats=True)}
@@ -48,6 +50,9 @@ def list_streams():
 @require_token
 def publish(name: str):
     """Publish points into a stream (202); a new name creates the stream."""
+    if not STREAM_NAME.fullmatch(name):  # its `$` would let "name\n" through
+        raise ApiError("bad_request", "stream names are 1-64 of a-z 0-9 . _ -, "
+                                      "starting with a letter or digit")
     body = parse(PublishBody, json_body())
     accepted = _service().publish(name, _points(body), body.unit)
     return {"ok": True, "stream": name, "accepted": accepted}, 202

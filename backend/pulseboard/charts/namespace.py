@@ -1,16 +1,22 @@
 """The ``/charts`` namespace: list, subscribe to and unsubscribe from streams."""
 
+from typing import Annotated
+
 from flask import request
 from flask_socketio import join_room, leave_room
+from pydantic import Field
 
 from ..namespace import AuthNamespace
 from ..wire import Payload, ok, parse
 from .service import ChartService
 from .streams import NAMESPACE, stream_room
 
+#: A stream name shaped like one; an unknown name that fits is ``not_found``.
+StreamName = Annotated[str, Field(min_length=1, max_length=64)]
+
 
 class StreamRef(Payload):
-    stream: str
+    stream: StreamName
 
 
 class ChartsNamespace(AuthNamespace):
@@ -24,6 +30,7 @@ class ChartsNamespace(AuthNamespace):
         self.service.drop(sid)
 
     def on_streams(self, data):
+        parse(Payload, data)  # takes no payload: anything but nothing or {} is bad_request
         return ok(streams=self.service.list_streams())
 
     def on_subscribe(self, data):

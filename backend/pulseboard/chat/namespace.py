@@ -1,24 +1,30 @@
 """The ``/chat`` namespace: validate each payload, call ChatService, return the ack."""
 
+from typing import Annotated
+
 from flask import request
 from pydantic import Field
 
 from ..namespace import AuthNamespace
-from ..wire import Payload, ok, parse
-from .limits import DEFAULT_PAGE, MAX_PAGE
+from ..wire import MAX_ID, Payload, full_match, ok, parse
+from .limits import DEFAULT_PAGE, MAX_PAGE, ROOM_NAME
 from .service import NAMESPACE, ChatService
 
 ClientId = Field(default=None, min_length=1, max_length=64)
-MessageId = Field(default=None, ge=0)
+MessageId = Field(default=None, ge=0, le=MAX_ID)
 PageSize = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+#: The whole name must match (ROOM_NAME's `$` alone let "fz\n" join).
+RoomName = Annotated[str, Field(max_length=64),
+                     full_match(ROOM_NAME.pattern, "1-32 of a-z 0-9 _ -, starting "
+                                                   "with a letter or digit")]
 
 
 class RoomRef(Payload):
-    room: str = Field(max_length=64)
+    room: RoomName
 
 
 class RoomMessage(Payload):
-    room: str = Field(max_length=64)
+    room: RoomName
     text: str  # its length is checked by the service, to answer too_large
     client_id: str | None = ClientId
 
@@ -30,14 +36,14 @@ class DirectMessage(Payload):
 
 
 class HistoryQuery(Payload):
-    room: str = Field(max_length=64)
+    room: RoomName
     before_id: int | None = MessageId
     limit: int = PageSize
 
 
 class ResumeQuery(Payload):
-    room: str = Field(max_length=64)
-    after_id: int = Field(ge=0)
+    room: RoomName
+    after_id: int = Field(ge=0, le=MAX_ID)
     limit: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE)
 
 
@@ -59,6 +65,7 @@ class ChatNamespace(AuthNamespace):
         self.service.disconnect(sid, identity)
 
     def on_rooms(self, data):
+        parse(Payload, data)  # takes no payload: anything but nothing or {} is bad_request
         return ok(rooms=self.service.rooms())
 
     def on_join(self, data):
@@ -92,4 +99,5 @@ class ChatNamespace(AuthNamespace):
                                             query.before_id, query.after_id))
 
     def on_conversations(self, data):
+        parse(Payload, data)
         return ok(conversations=self.service.conversations(self.user))

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from flask import Blueprint, current_app, request
 from pydantic import Field
 
-from ..auth.api import json_body, require_token
+from ..http import json_body, require_token
 from ..wire import ApiError, Payload, parse
 from .filters import DebugFilter
 from .models import LEVELS, Level
@@ -15,7 +15,8 @@ from .service import MAX_SOURCE, RECENT_LIMIT
 bp = Blueprint("debug", __name__, url_prefix="/api/debug")
 
 MAX_BODY = 64 * 1024
-SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$")
+SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")  # used with fullmatch
+LIMIT = re.compile(r"[0-9]{1,4}")
 #: Sources the server itself writes; a client may not pose as them.
 RESERVED_PREFIXES = ("task:", "log:")
 
@@ -36,13 +37,15 @@ def _csv(name: str) -> list[str]:
 
 
 @bp.get("")
+@require_token
 def recent():
     """Recent messages, oldest first; ``?levels=a,b&sources=x,y*&limit=n`` filter them."""
     levels = _csv("levels")
     if any(level not in LEVELS for level in levels):
         raise ApiError("bad_request", f"levels must be among {', '.join(LEVELS)}")
     limit = request.args.get("limit", str(RECENT_LIMIT))
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not LIMIT.fullmatch(limit) or not 1 <= int(limit) <= 1000:
         raise ApiError("bad_request", "limit must be 1-1000")
     flt = DebugFilter.of(levels, _csv("sources"))
     return {"messages": _service().recent(flt, int(limit))}
@@ -54,7 +57,7 @@ def post():
     """Post a message (202 with the stored message, its count raised on a repeat)."""
     request.max_content_length = MAX_BODY  # tighter than the app-wide MAX_CONTENT_LENGTH
     body = parse(PostBody, json_body())
-    if not SOURCE.match(body.source):
+    if not SOURCE.fullmatch(body.source):
         raise ApiError("bad_request", "source must be letters, digits and _ . : / @ -")
     if body.source.startswith(RESERVED_PREFIXES):
         raise ApiError("forbidden", f"sources starting {' or '.join(RESERVED_PREFIXES)} "

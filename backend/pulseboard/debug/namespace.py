@@ -7,13 +7,15 @@ from flask_socketio import join_room, leave_room
 from pydantic import Field
 
 from ..namespace import AuthNamespace
-from ..wire import Payload, ok, parse
+from ..wire import Payload, full_match, ok, parse
 from .debughub import NAMESPACE
 from .filters import DebugFilter
 from .models import Level
 from .service import MAX_SOURCE, DebugService
 
-SourcePattern = Annotated[str, Field(min_length=1, max_length=MAX_SOURCE)]
+#: An exact source or a prefix ending in `*` (see filters.py); no control characters.
+SourcePattern = Annotated[str, Field(min_length=1, max_length=MAX_SOURCE),
+                          full_match(r"[A-Za-z0-9_.:/@*-]+", "letters, digits and _ . : / @ - *")]
 
 
 class Subscribe(Payload):
