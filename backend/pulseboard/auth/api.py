@@ -4,6 +4,7 @@ from functools import wraps
 
 from flask import Blueprint, g, request
 
+from ..ratelimit import limit_auth
 from ..wire import ApiError, Payload, parse
 from . import service
 from .tokens import issue_token, verify_token
@@ -58,6 +59,7 @@ def _session(identity) -> dict:
 def register():
     """Create an account and return a token for it (201)."""
     creds = parse(Credentials, json_body())
+    limit_auth("register", creds.username)
     return _session(service.register(creds.username, creds.password)), 201
 
 
@@ -65,6 +67,7 @@ def register():
 def login():
     """Exchange a username and password for a token."""
     creds = parse(Credentials, json_body())
+    limit_auth("login", creds.username)
     return _session(service.authenticate(creds.username, creds.password))
 
 

@@ -97,6 +97,11 @@ class MemoryCounts:
         with self._lock:
             return dict(self._totals.get(group, {}))
 
+    def sizes(self, groups: list[str]) -> dict[str, int]:
+        """How many fields each group has."""
+        with self._lock:
+            return {g: len(self._totals.get(g, ())) for g in groups}
+
     def local(self) -> dict[tuple[str, str], int]:
         """This process's own counts (all of them, here)."""
         with self._lock:
@@ -144,6 +149,18 @@ class RedisCounts:
             self.cluster.mark_down()
             return self.mirror.fields(group)
         return {k.decode(): int(v) for k, v in raw.items() if int(v) > 0}
+
+    def sizes(self, groups: list[str]) -> dict[str, int]:
+        """How many fields each group has, in one round trip."""
+        try:
+            with self.cluster.redis.pipeline(transaction=False) as pipe:
+                for group in groups:
+                    pipe.hlen(self._total_key(group))
+                lengths = pipe.execute()
+        except self.cluster.errors:
+            self.cluster.mark_down()
+            return self.mirror.sizes(groups)
+        return dict(zip(groups, (int(n) for n in lengths), strict=True))
 
     def contribution(self) -> list:
         """The ``field, count`` pairs of this worker's mirror, as REPUBLISH takes them."""
