@@ -1,12 +1,11 @@
 """The ``/charts`` namespace: list, subscribe to and unsubscribe from streams."""
 
 from flask import request
-from flask_socketio import join_room, leave_room
 
 from ..namespace import AuthNamespace
 from ..wire import Payload, ok, parse
 from .service import ChartService
-from .streams import NAMESPACE, stream_room
+from .streams import NAMESPACE
 
 
 class StreamRef(Payload):
@@ -28,11 +27,10 @@ class ChartsNamespace(AuthNamespace):
 
     def on_subscribe(self, data):
         name = parse(StreamRef, data).stream
-        points = self.service.subscribe(request.sid, name, lambda: join_room(stream_room(name)))
+        points = self.service.subscribe(request.sid, name)
         return ok(stream=name, points=points)
 
     def on_unsubscribe(self, data):
         name = parse(StreamRef, data).stream
         self.service.unsubscribe(request.sid, name)
-        leave_room(stream_room(name))
         return ok()
