@@ -135,6 +135,8 @@ class RedisCluster:
                 self._beat()
                 if self._sweep.hold():
                     self._sweep_workers()
+            except self.errors:
+                self.mark_down()  # said once per outage, not once per beat
             except Exception:  # the heartbeat must outlive any one failure
                 log.exception("cluster heartbeat failed")
 

@@ -16,6 +16,7 @@ boundary, while frames keep delivering what comes after it.
 import logging
 import threading
 
+from ..rooms import Rooms
 from ..wire import ApiError
 from . import store
 from .definitions import TaskCatalog
@@ -50,6 +51,7 @@ class LogService:
         # survivor settles a run once its owner's heartbeat has lapsed.
         self._orphans_settled = self.cluster.clustered
         self._suspects: set[str] = set()
+        self.rooms = Rooms(socketio, NAMESPACE)
         self.cluster.on_workers_lost(self._settle_lost_workers)
         self._lock = threading.Lock()
         #: sid -> {task_id: boundary seq}
@@ -161,11 +163,15 @@ class LogService:
 
     # -- subscriptions ---------------------------------------------------------------
 
-    def subscribe(self, sid: str, task_id: int, after_seq: int | None, join) -> dict:
+    def connected(self, sid: str) -> None:
+        """A new ``/logs`` socket: it receives every run's ``task`` events."""
+        self.rooms.join(sid, TASKS_ROOM)
+
+    def subscribe(self, sid: str, task_id: int, after_seq: int | None) -> dict:
         """Follow a run's log; return ``{task, lines, more}``. See the module doc.
 
-        ``join()`` puts the socket in the run's room; it is called under the
-        hub's lock unless this call continues an earlier one's paging.
+        The socket joins the run's room under the hub's lock unless this
+        call continues an earlier one's paging.
         """
         self._ready()
         after = after_seq or 0
@@ -175,7 +181,7 @@ class LogService:
             continuing = boundary is not None and after_seq is not None and after < boundary
             live = None if continuing else self.runner.live.get(task_id)
             if not continuing:
-                join()
+                self.rooms.join(sid, task_room(task_id))
                 if live is not None:
                     boundary = live.last_seq - self.hub.pending_count(task_room(task_id))
                     self._subscriptions.setdefault(sid, {})[task_id] = boundary
@@ -189,14 +195,15 @@ class LogService:
         more = len(lines) > MAX_REPLY_LINES
         return {"task": task, "lines": lines[:MAX_REPLY_LINES], "more": more}
 
-    def unsubscribe(self, sid: str, task_id: int, leave) -> None:
-        """Stop following a run; ``leave()`` takes the socket out of its room."""
+    def unsubscribe(self, sid: str, task_id: int) -> None:
+        """Stop following a run."""
         with self.hub.lock:
             self._subscriptions.get(sid, {}).pop(task_id, None)
-            leave()
+            self.rooms.leave(sid, task_room(task_id))
 
     def drop(self, sid: str) -> None:
         """Forget a disconnected socket's subscriptions."""
+        self.rooms.drop(sid)
         with self.hub.lock:
             self._subscriptions.pop(sid, None)
 

@@ -1,0 +1,33 @@
+"""The Playwright suite, once, against the two-worker stack behind nginx.
+
+The e2e global setup starts no backend when ``PB_E2E_URL`` is set. Left
+out: ``restart.spec.ts``, which starts and restarts a backend of its own.
+The stack's workers read a data file with the keys the e2e Backend writes,
+so the dashboard's ``file.*`` specs apply unchanged.
+"""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from support.server import REPO
+
+FRONTEND = REPO / "frontend"
+SKIPPED_SPECS = ("restart.spec.ts",)
+
+
+def test_playwright_suite_passes_against_the_stack(stack):
+    if shutil.which("npx") is None or not (FRONTEND / "node_modules").is_dir():
+        pytest.skip("the frontend is not installed (cd frontend && npm ci)")
+    if not (FRONTEND / "dist" / "index.html").exists():
+        pytest.skip("the SPA is not built (cd frontend && npm run build)")
+    specs = sorted(p.name for p in (REPO / "tests" / "e2e").glob("*.spec.ts")
+                   if p.name not in SKIPPED_SPECS)
+    result = subprocess.run(
+        ["npx", "playwright", "test", *specs],
+        cwd=FRONTEND, env={**os.environ, "PB_E2E_URL": stack.nginx.url},
+        capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
