@@ -14,9 +14,12 @@ itself: the newest timestamp is at the head of the list in both storages
 leans on ``limits``' internals; ``tests/backend/test_ratelimit.py`` pins it.
 """
 
+import ipaddress
 import logging
+import os
 import time
 
+from flask import current_app, request
 from limits import parse
 from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -108,9 +111,8 @@ AUTH_LIMITS = {
 DEFAULT_TRUSTED = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
 
-def _networks(spec: str) -> list:
-    import ipaddress
-
+def networks(spec: str) -> list:
+    """The networks of a ``TRUSTED_PROXIES`` value (``none``: no proxy is trusted)."""
     return [ipaddress.ip_network(part.strip(), strict=False)
             for part in spec.split(",") if part.strip() and part.strip() != "none"]
 
@@ -122,8 +124,6 @@ def client_address(remote_addr: str | None, real_ip: str | None, trusted: list) 
     whatever the client sent; ``X-Forwarded-For`` is never used, since a
     client can put anything at its start.
     """
-    import ipaddress
-
     try:
         peer = ipaddress.ip_address(remote_addr or "")
     except ValueError:
@@ -146,7 +146,7 @@ class AuthLimits:
         uri = storage_uri(config)
         self.limiters = {name: RateLimiter(name.lower(), setting(name, default), uri)
                          for name, default in AUTH_LIMITS.items()}
-        self.trusted = _networks(setting("TRUSTED_PROXIES", DEFAULT_TRUSTED))
+        self.trusted = networks(setting("TRUSTED_PROXIES", DEFAULT_TRUSTED))
 
     def check(self, kind: str, username: str | None) -> None:
         """Count one ``login`` or ``register`` attempt, or raise ``rate_limited``.
@@ -156,7 +156,6 @@ class AuthLimits:
         """
         import ipaddress
 
-        from flask import request
 
         address = client_address(request.remote_addr, request.headers.get("X-Real-IP"),
                                  self.trusted)
@@ -173,10 +172,6 @@ class AuthLimits:
 
 def limit_auth(kind: str, username: str | None) -> None:
     """Apply the ``login`` / ``register`` limits to the current request (429 ``rate_limited``)."""
-    import os
-
-    from flask import current_app
-
     limits = current_app.extensions.get("pulseboard_auth_limits")
     if limits is None:
         limits = current_app.extensions["pulseboard_auth_limits"] = AuthLimits(

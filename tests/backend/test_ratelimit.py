@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from pulseboard.ratelimit import DEFAULT_TRUSTED, RateLimiter, _networks, client_address
+from pulseboard.ratelimit import DEFAULT_TRUSTED, RateLimiter, client_address, networks
 from pulseboard.wire import ApiError
 from support.clients import register
 from support.server import ServerProcess
@@ -68,13 +68,13 @@ def test_an_unreachable_redis_falls_back_to_memory():
 
 
 def test_the_proxied_address_counts_only_behind_a_trusted_proxy():
-    trusted = _networks(DEFAULT_TRUSTED)
+    trusted = networks(DEFAULT_TRUSTED)
     assert client_address("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"
     assert client_address("172.18.0.5", "203.0.113.9", trusted) == "203.0.113.9"
     # A client on the internet cannot name another address for itself.
     assert client_address("198.51.100.4", "203.0.113.9", trusted) == "198.51.100.4"
     assert client_address("127.0.0.1", "not an address", trusted) == "127.0.0.1"
-    assert client_address("127.0.0.1", "203.0.113.9", _networks("none")) == "127.0.0.1"
+    assert client_address("127.0.0.1", "203.0.113.9", networks("none")) == "127.0.0.1"
 
 
 def test_login_and_register_answer_429_past_their_limits(tmp_path):

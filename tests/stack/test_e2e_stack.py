@@ -7,6 +7,7 @@ so the dashboard's ``file.*`` specs apply unchanged.
 """
 
 import os
+import re
 import shutil
 import subprocess
 
@@ -31,3 +32,5 @@ def test_playwright_suite_passes_against_the_stack(stack):
         capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    ran = re.search(r"(\d+) passed", result.stdout)
+    assert ran and int(ran.group(1)) >= len(specs), result.stdout[-2000:]
