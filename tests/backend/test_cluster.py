@@ -131,3 +131,13 @@ def test_the_guard_reports_the_commands_own_exit():
 
     assert guarded("raise SystemExit(3)") == 3
     assert guarded("import os; os.kill(os.getpid(), 15)") == -signal.SIGTERM
+
+
+def test_registering_again_before_being_reaped_counts_nothing_twice(redis_url):
+    a = worker(redis_url)
+    counts = a.counts("presence")
+    counts.add("den", "eve", 1)
+    counts.add("den", "eve", 1)
+    a.redis.delete(a.alive_key)  # its key lapsed (a long pause), nobody reaped it yet
+    a._beat()
+    assert counts.fields("den") == {"eve": 2}

@@ -47,21 +47,29 @@ redis.call('DEL', KEYS[1])
 return gone
 """
 
-#: Add this worker's local mirror back; returns the fields whose total was 0.
+#: Replace this worker's contribution with its local mirror. What is still
+#: recorded of it (its key lapsed but nobody reaped it yet) is subtracted
+#: first, so nothing counts twice; returns how many fields it holds.
 REPUBLISH = """
-local came = {}
-redis.call('DEL', KEYS[1])
-for i = 2, #ARGV, 2 do
-  local f = ARGV[i]
-  local n = tonumber(ARGV[i + 1])
+local function total_of(f)
   local first = string.find(f, '\\31', 1, true)
   local second = string.find(f, '\\31', first + 1, true)
-  local total = ARGV[1] .. string.sub(f, 1, second - 1)
-  local field = string.sub(f, second + 1)
-  redis.call('HSET', KEYS[1], f, n)
-  if redis.call('HINCRBY', total, field, n) == n then table.insert(came, f) end
+  return ARGV[1] .. string.sub(f, 1, second - 1), string.sub(f, second + 1)
 end
-return came
+local old = redis.call('HGETALL', KEYS[1])
+for i = 1, #old, 2 do
+  local total, field = total_of(old[i])
+  if redis.call('HINCRBY', total, field, -tonumber(old[i + 1])) <= 0 then
+    redis.call('HDEL', total, field)
+  end
+end
+redis.call('DEL', KEYS[1])
+for i = 2, #ARGV, 2 do
+  local total, field = total_of(ARGV[i])
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  redis.call('HINCRBY', total, field, tonumber(ARGV[i + 1]))
+end
+return (#ARGV - 1) / 2
 """
 
 

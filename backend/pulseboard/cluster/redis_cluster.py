@@ -155,12 +155,11 @@ class RedisCluster:
         args = [TOTAL_PREFIX]
         for counts in list(self._counts.values()):
             args += counts.contribution()
-        came = self._republish(keys=[self.contribution_key], args=args)
+        held = self._republish(keys=[self.contribution_key], args=args)
         self.redis.set(self.alive_key, "1", px=ALIVE_MS)
         self.redis.sadd(WORKERS, self.worker_id)
-        if len(args) > 1:
-            log.info("registered again with %d shared counts (%d came back)",
-                     (len(args) - 1) // 2, len(came))
+        if held:
+            log.info("registered again with %d shared counts", held)
 
     def _sweep_workers(self) -> None:
         listed = {m.decode() for m in self.redis.smembers(WORKERS)}
