@@ -113,6 +113,8 @@ class RedisCluster:
         #: Something may have been published while pub/sub could not deliver it.
         self.missed = False
         self.listening = False
+        #: The queue's subscription broke and is not back yet.
+        self.listener_lost = False
         self._started = False
         self._sweep = RedisLease(self, "sweep", SWEEP_MS)
 
@@ -210,6 +212,7 @@ class RedisCluster:
     def listener_state(self, listening: bool) -> None:
         """Called by the queue manager when its subscription breaks or is back."""
         self.listening = listening
+        self.listener_lost = not listening
         if not listening:
             self.mark_down()
         elif self.missed:
@@ -231,7 +234,8 @@ class RedisCluster:
             except self.errors:
                 self.mark_down()
                 return "down"
-            return "up" if self.listening or not self._started else "down"
+            # The manager subscribes on its first use: a fresh worker is up.
+            return "down" if self.listener_lost else "up"
         return "up" if self.queue_up else "down"
 
     # -- shared structures -----------------------------------------------------
