@@ -141,3 +141,30 @@ def test_registering_again_before_being_reaped_counts_nothing_twice(redis_url):
     a.redis.delete(a.alive_key)  # its key lapsed (a long pause), nobody reaped it yet
     a._beat()
     assert counts.fields("den") == {"eve": 2}
+
+
+def test_health_reports_the_queue_up_then_degraded_while_redis_is_down(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    import requests
+
+    from support.server import ServerProcess
+    from support.stack import Redis
+
+    queue = Redis().start()
+    server = ServerProcess(tmp_path / "server", env={"MESSAGE_QUEUE": queue.url})
+    try:
+        server.start()
+
+        def health():
+            response = requests.get(f"{server.url}/api/health", timeout=10)
+            return response.status_code, response.json()["status"], response.json()["queue"]
+
+        assert health() == (200, "ok", "up")  # no client yet: the queue is up all the same
+        queue.halt()
+        assert health() == (200, "degraded", "down")
+        queue.start()
+        assert wait_until(lambda: health() == (200, "ok", "up"), 15)
+    finally:
+        server.stop()
+        queue.stop()
