@@ -1,5 +1,6 @@
 """/chat refuses bad requests with the contract's error codes and keeps DMs private."""
 
+import pytest
 
 from pulseboard import create_app
 from pulseboard.auth.service import register as register_user
@@ -124,6 +125,10 @@ def test_a_third_user_cannot_read_a_conversation(server, connect):
     assert e.events("dm") == [mine]
 
 
+@pytest.mark.parametrize(("text", "names"), [
+    ("@bob hi", ["bob"]), ("hi @bob, @carol and @bob", ["bob", "carol"]),
+    ("mail me@bob.org", []), ("@@bob", []), ("@ab is too short", []), ("(@dave)", ["dave"]),
+])
 def test_mentions_are_parsed_from_text(text, names):
     assert mentioned_names(text) == names
 
