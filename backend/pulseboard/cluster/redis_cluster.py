@@ -26,6 +26,7 @@ import time
 import redis
 
 from .counts import REAP, REPUBLISH, TOTAL_PREFIX, RedisCounts, split_contribution
+from .lease import RELEASE, RENEW, RedisLease
 
 log = logging.getLogger(__name__)
 
@@ -36,51 +37,6 @@ COMMANDS = "pb:commands"
 WORKERS = "pb:workers"
 #: Short timeouts: a Redis that does not answer must not stall a request long.
 TIMEOUTS = {"socket_timeout": 2, "socket_connect_timeout": 1, "health_check_interval": 10}
-
-RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1
-end
-return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0
-"""
-RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
-class RedisLease:
-    """``SET key me NX PX ttl``: held by one worker until it lets go or dies."""
-
-    def __init__(self, cluster, name: str, ttl_ms: int):
-        self.cluster = cluster
-        self.key = f"pb:lease:{name}"
-        self.ttl_ms = ttl_ms
-
-    def hold(self) -> bool:
-        """Acquire the lease or renew it; False if another worker holds it."""
-        try:
-            return bool(self.cluster.renew(keys=[self.key],
-                                           args=[self.cluster.worker_id, self.ttl_ms]))
-        except self.cluster.errors:
-            self.cluster.mark_down()
-            return False
-
-    def holder(self) -> str | None:
-        """The id of the worker holding it, or None."""
-        try:
-            value = self.cluster.redis.get(self.key)
-        except self.cluster.errors:
-            return None
-        return value.decode() if value else None
-
-    def release(self) -> None:
-        """Let go if this worker holds it."""
-        try:
-            self.cluster.release(keys=[self.key], args=[self.cluster.worker_id])
-        except self.cluster.errors:
-            self.cluster.mark_down()
-
 
 class RedisCluster:
     """Workers sharing one Redis (``MESSAGE_QUEUE``).
