@@ -20,7 +20,42 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 cors = CORS()
-socketio = SocketIO()
+
+#: The namespaces a ``resync`` goes to after a message-queue outage.
+RESYNC_NAMESPACES = ("/charts", "/logs", "/debug", "/chat")
+
+
+class PulseboardSocketIO(SocketIO):
+    """Flask-SocketIO bound to a cluster (:mod:`pulseboard.cluster`).
+
+    With a ``redis://`` ``message_queue`` the client manager is a
+    :class:`~pulseboard.cluster.queue.WatchedRedisManager`, which reports
+    outages, and :attr:`cluster` is Redis-backed; otherwise the cluster is
+    the in-process twin and nothing else changes.
+    """
+
+    cluster = None
+
+    def init_app(self, app, **kwargs):
+        """Bind to ``app`` as ``SocketIO.init_app`` does, then start the cluster."""
+        from .cluster import make_cluster
+
+        self.cluster = make_cluster({"MESSAGE_QUEUE": kwargs.get("message_queue")}, self)
+        if self.cluster.clustered and "client_manager" not in kwargs:
+            from .cluster.queue import WatchedRedisManager
+
+            kwargs["client_manager"] = WatchedRedisManager(kwargs["message_queue"], self.cluster)
+        super().init_app(app, **kwargs)
+        self.cluster.on_resync(self.send_resync)
+        self.cluster.start()
+
+    def send_resync(self) -> None:
+        """Tell this worker's clients on every namespace to re-subscribe (``resync``)."""
+        for namespace in RESYNC_NAMESPACES:
+            self.emit("resync", {"reason": "queue"}, namespace=namespace, ignore_queue=True)
+
+
+socketio = PulseboardSocketIO()
 
 
 @event.listens_for(Engine, "connect")

@@ -91,6 +91,7 @@ def test_health_reports_runtime(server):
     assert body["async_mode"] == "eventlet"
     assert body["db"] == "sqlite"
     assert body["message_queue"] is None
+    assert body["queue"] is None  # no message queue: nothing to be down
     assert body["version"]
 
 

@@ -28,7 +28,13 @@ def test_streams_lists_built_ins_and_file_keys(server, user, connect):
     assert {"system.cpu", "system.memory", "demo.sine", "demo.random"} <= names
     assert {"file.load", "file.nested.v"} <= names
     assert "file.name" not in names and "file.flag" not in names
-    assert all({"name", "label", "unit"} == set(s) for s in ack["streams"])
+    assert all({"name", "label", "unit", "window_points", "interval_ms"} == set(s)
+               for s in ack["streams"])
+    by_name = {s["name"]: s for s in ack["streams"]}
+    assert by_name["demo.sine"]["interval_ms"] == 100
+    assert by_name["system.cpu"]["interval_ms"] == 1000
+    assert by_name["file.load"]["interval_ms"] == 500
+    assert all(s["window_points"] == 600 for s in ack["streams"])
 
 
 def test_subscribe_returns_window_then_batched_points(server, user, connect):

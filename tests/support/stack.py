@@ -7,6 +7,7 @@ services process for process: Postgres, Redis, two ``pulseboard serve``
 workers and nginx running nginx/nginx.conf.
 """
 
+import json
 import os
 import pwd
 import re
@@ -152,6 +153,11 @@ class Redis:
         finally:
             client.close()
 
+    def halt(self) -> None:
+        """Stop the server (as an outage would), keeping its port for :meth:`start`."""
+        stop_process(self.process)
+        self.dir.mkdir(parents=True, exist_ok=True)
+
     def stop(self) -> None:
         """Stop the server and remove its directory."""
         stop_process(self.process)
@@ -279,7 +285,8 @@ class Stack:
             self.postgres = Postgres().start()
             self.database_url = self.postgres.create_database("pulseboard")
             self.redis = Redis().start()
-            env = {"DATABASE_URL": self.database_url, "MESSAGE_QUEUE": self.redis.url}
+            env = {"DATABASE_URL": self.database_url, "MESSAGE_QUEUE": self.redis.url,
+                   **self.shared_files()}
             self.workers = [ServerProcess(self.workdir / f"backend-{n}", env=env)
                             for n in (1, 2)]
             self._start_workers(self.workers)
@@ -289,6 +296,19 @@ class Stack:
             self.stop()
             raise
         return self
+
+    def shared_files(self) -> dict:
+        """The tasks file and the data file both workers read, as compose mounts them.
+
+        The data file has the keys the e2e Backend writes, so the Playwright
+        specs find the same ``file.*`` streams on the stack.
+        """
+        from support.tasks import write_tasks
+
+        data = self.workdir / "data.json"
+        data.write_text(json.dumps({"orders_per_minute": 42, "queue": {"depth": 7}}))
+        return {"TASKS_FILE": str(write_tasks(self.workdir / "tasks")),
+                "DATA_FILE": str(data), "TASK_CONCURRENCY": "2"}
 
     @staticmethod
     def _start_workers(workers: list[ServerProcess]) -> None:
@@ -300,6 +320,18 @@ class Stack:
                     started.result()
                 except Exception as exc:
                     raise RuntimeError(f"{exc}\n{worker.log()[-3000:]}") from exc
+
+    def behind_nginx(self) -> ServerProcess:
+        """The worker nginx sends this host's requests to (sticky by address)."""
+        import requests
+
+        body = requests.get(f"{self.nginx.url}/api/health", timeout=5).json()
+        return self.worker_by_pid(int(body["worker"].rsplit(":", 1)[1]))
+
+    def spare(self) -> ServerProcess:
+        """The worker nginx does not send this host to: killing it leaves nginx's clients be."""
+        front = self.behind_nginx()
+        return next(w for w in self.workers if w is not front)
 
     def worker_by_pid(self, pid: int) -> ServerProcess:
         """The worker whose process id is ``pid``."""

@@ -10,6 +10,7 @@ from flask import Blueprint, g
 from pydantic import Field
 
 from ..http import json_body, require_token
+from ..ratelimit import limit_auth
 from ..wire import ApiError, Payload, parse
 from . import service
 from .tokens import issue_token
@@ -35,6 +36,7 @@ def register():
     # service.USERNAME ends in `$`, which also matches before a final newline.
     if not service.USERNAME.fullmatch(creds.username):
         raise ApiError("bad_request", "username must be 3-32 letters, digits, '_' or '-'")
+    limit_auth("register", creds.username)
     return _session(service.register(creds.username, creds.password)), 201
 
 
@@ -42,6 +44,7 @@ def register():
 def login():
     """Exchange a username and password for a token."""
     creds = parse(Credentials, json_body())
+    limit_auth("login", creds.username)
     return _session(service.authenticate(creds.username, creds.password))
 
 

@@ -3,13 +3,12 @@
 from typing import Annotated
 
 from flask import request
-from flask_socketio import join_room, leave_room
 from pydantic import Field
 
 from ..namespace import AuthNamespace
 from ..wire import Payload, ok, parse
 from .service import ChartService
-from .streams import NAMESPACE, stream_room
+from .streams import NAMESPACE
 
 #: A stream name shaped like one; an unknown name that fits is ``not_found``.
 StreamName = Annotated[str, Field(min_length=1, max_length=64)]
@@ -35,11 +34,10 @@ class ChartsNamespace(AuthNamespace):
 
     def on_subscribe(self, data):
         name = parse(StreamRef, data).stream
-        points = self.service.subscribe(request.sid, name, lambda: join_room(stream_room(name)))
+        points = self.service.subscribe(request.sid, name)
         return ok(stream=name, points=points)
 
     def on_unsubscribe(self, data):
         name = parse(StreamRef, data).stream
         self.service.unsubscribe(request.sid, name)
-        leave_room(stream_room(name))
         return ok()

@@ -21,19 +21,35 @@ class StreamInfo:
     name: str
     label: str
     unit: str
+    #: How many points the live window keeps.
+    window_points: int = 600
+    #: A built-in producer's sampling interval; None for a published stream.
+    interval_ms: int | None = None
 
     def as_dict(self) -> dict:
         """The contract's stream object."""
-        return {"name": self.name, "label": self.label, "unit": self.unit}
+        return {"name": self.name, "label": self.label, "unit": self.unit,
+                "window_points": self.window_points, "interval_ms": self.interval_ms}
+
+
+def prime_cpu() -> None:
+    """Start psutil's CPU accounting: its first ``cpu_percent`` reading is a meaningless 0."""
+    psutil.cpu_percent(interval=None)
 
 
 class CpuSampler:
-    """Whole-host CPU utilisation in percent, averaged since the last call."""
+    """Whole-host CPU utilisation in percent, averaged since the last call.
+
+    ``warmup``: the producer waits one interval before the first sample, so
+    that it averages over a whole second instead of the instant since the
+    sampler was made (which read 0 % on every subscribe).
+    """
 
     interval = 1.0
+    warmup = True
 
     def __init__(self):
-        psutil.cpu_percent(interval=None)  # the first reading is meaningless
+        prime_cpu()
 
     def __call__(self) -> float:
         return psutil.cpu_percent(interval=None)
@@ -88,12 +104,20 @@ class FileKeySampler:
         return values[self.key]
 
 
+def _ms(sampler) -> int:
+    return int(sampler.interval * 1000)
+
+
 BUILT_IN = {
-    "system.cpu": (StreamInfo("system.cpu", "Host CPU", "%"), CpuSampler),
-    "system.memory": (StreamInfo("system.memory", "Host memory", "%"), MemorySampler),
-    "demo.sine": (StreamInfo("demo.sine", "Demo sine", ""), SineSampler),
-    "demo.random": (StreamInfo("demo.random", "Demo random walk", ""), RandomWalkSampler),
+    name: (StreamInfo(name, label, unit, interval_ms=_ms(sampler)), sampler)
+    for name, label, unit, sampler in (
+        ("system.cpu", "Host CPU", "%", CpuSampler),
+        ("system.memory", "Host memory", "%", MemorySampler),
+        ("demo.sine", "Demo sine", "", SineSampler),
+        ("demo.random", "Demo random walk", "", RandomWalkSampler),
+    )
 }
+FILE_INTERVAL_MS = _ms(FileKeySampler)
 
 #: Prefixes whose streams the server produces itself; nobody may publish into them.
 RESERVED_PREFIXES = ("system.", "demo.", "file.")

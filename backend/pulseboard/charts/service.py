@@ -1,31 +1,51 @@
 """ChartService: streams, their recent windows, subscribers and producers.
 
-A built-in stream's producer runs only while this worker has subscribers to
-it: the first ``subscribe`` starts it as a background task and it ends by
-itself on the first tick after the last subscriber left. Its points are
-emitted to this worker's clients only, since every worker samples for its
-own clients. Points published over HTTP go through the message queue (when
-one is configured) so that clients on every worker receive them, and the
-names of published streams are stored, so every worker can list them and
-accept subscriptions to them.
+A built-in stream's producer runs only while someone subscribes to it: the
+first local ``subscribe`` starts a producer task on this worker, which ends
+by itself on the first tick after this worker's last subscriber left.
+
+With a message queue, one worker per stream samples: each producer task
+competes for the lease ``chart:<name>`` (``SET NX PX``) and only its holder
+samples, so every client sees the same series; when the holder's last
+subscriber leaves it lets go, and when it dies the lease lapses within
+:data:`LEASE_MS`, and a worker that still has subscribers takes over.
+Points (sampled or published over HTTP) go to the stream's Redis window and
+through the queue to every worker's subscribers. Subscriber counts are
+cluster-wide. Published stream names are stored, so every worker lists them.
+Without a queue everything stays in this process, as it always did.
 """
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..cluster import cluster_of
 from ..extensions import db
 from ..hub import Hub
+from ..rooms import Rooms
 from ..wire import ApiError, now_ms
 from .datafile import DataFile
 from .models import PublishedStream
-from .producers import BUILT_IN, RESERVED_PREFIXES, FileKeySampler, StreamInfo
+from .producers import (
+    BUILT_IN,
+    FILE_INTERVAL_MS,
+    RESERVED_PREFIXES,
+    FileKeySampler,
+    StreamInfo,
+    prime_cpu,
+)
 from .streams import NAMESPACE, STREAM_NAME, stream_room
+from .windows import RedisWindows
 
 WINDOW_POINTS = 600
+#: A producer lease lapses this long after its holder stopped renewing it.
+LEASE_MS = 3_000
+LEASE_RENEW = 1.0
+SUBSCRIBERS = "streams"
 MAX_PUBLISHED_STREAMS = 256
 FILE_PREFIX = "file."
 
@@ -41,13 +61,6 @@ class Stream:
     producing: bool = False
     generation: int = 0
 
-    def stats(self) -> dict:
-        """The stream object plus this worker's subscriber and producer state."""
-        return {
-            **self.info.as_dict(),
-            "subscribers": len(self.subscribers),
-            "producing": self.producing,
-        }
 
 
 class ChartService:
@@ -61,6 +74,12 @@ class ChartService:
         self.socketio = socketio
         self.data_file = DataFile(data_file)
         self.hub = Hub(socketio, NAMESPACE, "points", self._frame)
+        self.rooms = Rooms(socketio, NAMESPACE)
+        self.cluster = cluster_of(socketio)
+        self.subscriber_counts = self.cluster.counts("chart-subscribers")
+        self.windows = RedisWindows(self.cluster, WINDOW_POINTS) if self.cluster.clustered \
+            else None
+        prime_cpu()
         self._lock = threading.Lock()
         self._streams: dict[str, Stream] = {
             name: Stream(info, sampler) for name, (info, sampler) in BUILT_IN.items()
@@ -81,7 +100,19 @@ class ChartService:
             self._published_stream(row)
         with self._lock:
             streams = sorted(self._streams.values(), key=lambda s: s.info.name)
-        return [s.stats() if with_stats else s.info.as_dict() for s in streams]
+        if not with_stats:
+            return [s.info.as_dict() for s in streams]
+        totals = self.subscriber_counts.fields(SUBSCRIBERS)
+        return [{**s.info.as_dict(), "subscribers": totals.get(s.info.name, 0),
+                 "producing": self._producing(s)} for s in streams]
+
+    def _producing(self, stream: Stream) -> bool:
+        """Whether any worker samples ``stream`` now (its lease is held)."""
+        if stream.make_sampler is None:
+            return False
+        if not self.cluster.clustered:
+            return stream.producing
+        return self.cluster.lease(f"chart:{stream.info.name}", LEASE_MS).holder() is not None
 
     def lookup(self, name: str) -> Stream:
         """The stream called ``name``, or ``not_found``."""
@@ -107,29 +138,41 @@ class ChartService:
             return None
         with self._lock:
             if name not in self._streams:
-                info = StreamInfo(name, f"Data file: {key}", "")
+                info = StreamInfo(name, f"Data file: {key}", "", interval_ms=FILE_INTERVAL_MS)
                 self._streams[name] = Stream(info, lambda: FileKeySampler(self.data_file, key))
             return self._streams[name]
 
     # -- subscriptions ---------------------------------------------------------
 
-    def subscribe(self, sid: str, name: str, join) -> list:
+    def subscribe(self, sid: str, name: str) -> list:
         """Add ``sid`` to a stream's subscribers; return the recent window.
 
-        ``join()`` puts the socket in the stream's room. It runs under the
-        hub's lock, and the window returned leaves out the points still
-        waiting for the next tick, which the new subscriber receives in that
-        frame: every point reaches it exactly once.
+        In one process the socket joins the stream's room under the hub's
+        lock, and the window returned leaves out the points still waiting for
+        the next tick, which the new subscriber receives in that frame: every
+        point reaches it exactly once. With a message queue the socket joins
+        first and the shared window is read after (no Redis call under the
+        lock): a point can then arrive in both, never in neither; it has the
+        same ``t`` both times.
         """
         stream = self.lookup(name)
-        with self.hub.lock:
-            join()
-            window = list(stream.window)
-            unsent = self.hub.pending_count(stream_room(name))
-            window = window[: max(0, len(window) - unsent)]
+        room = stream_room(name)
+        if self.windows is not None:
+            self.rooms.join(sid, room)
+            window = self.windows.read(name, stream.window)
+        else:
+            with self.hub.lock:
+                self.rooms.join(sid, room)
+                window = list(stream.window)
+                unsent = self.hub.pending_count(room)
+                window = window[: max(0, len(window) - unsent)]
         with self._lock:
             first = not stream.subscribers
+            added = sid not in stream.subscribers
             stream.subscribers.add(sid)
+        if added:
+            self.subscriber_counts.add(SUBSCRIBERS, name, 1)
+        with self._lock:
             if first and stream.make_sampler is not None:
                 stream.generation += 1
                 stream.producing = True
@@ -139,14 +182,22 @@ class ChartService:
     def unsubscribe(self, sid: str, name: str) -> None:
         """Remove ``sid`` from a stream; its producer stops with the last one."""
         stream = self.lookup(name)
-        with self._lock:
-            stream.subscribers.discard(sid)
+        self.rooms.leave(sid, stream_room(name))
+        self._remove(stream, sid)
 
     def drop(self, sid: str) -> None:
         """Remove a disconnected socket from every stream."""
+        for room in self.rooms.drop(sid):
+            stream = self._streams.get(room.removeprefix("stream:"))
+            if stream is not None:
+                self._remove(stream, sid)
+
+    def _remove(self, stream: Stream, sid: str) -> None:
         with self._lock:
-            for stream in self._streams.values():
-                stream.subscribers.discard(sid)
+            present = sid in stream.subscribers
+            stream.subscribers.discard(sid)
+        if present:
+            self.subscriber_counts.add(SUBSCRIBERS, stream.info.name, -1)
 
     # -- producing and publishing ---------------------------------------------
 
@@ -157,7 +208,7 @@ class ChartService:
         if name.startswith(RESERVED_PREFIXES):
             raise ApiError("forbidden", f"{name!r} is produced by the server itself")
         stream = self._streams.get(name) or self._create_published(name, unit or "")
-        self._record(stream, points, local=False)
+        self._record(stream, points)
         return len(points)
 
     def _create_published(self, name: str, unit: str) -> Stream:
@@ -174,20 +225,36 @@ class ChartService:
                 row = db.session.get(PublishedStream, name)
         return self._published_stream(row)
 
-    def _record(self, stream: Stream, points: list, local: bool) -> None:
+    def _record(self, stream: Stream, points: list) -> None:
+        if self.windows is not None:
+            self.windows.append(stream.info.name, points)  # before the emit: never a gap
         with self.hub.lock:
             stream.window.extend(points)
-            self.hub.append(stream_room(stream.info.name), points, local=local)
+            self.hub.append(stream_room(stream.info.name), points)
 
     def _produce(self, stream: Stream, generation: int) -> None:
-        sample = stream.make_sampler()
+        lease = self.cluster.lease(f"chart:{stream.info.name}", LEASE_MS)
+        sample, renewed = None, 0.0
         try:
             while stream.subscribers and stream.generation == generation:
+                now = time.monotonic()
+                if now - renewed >= LEASE_RENEW or not self.cluster.clustered:
+                    if not lease.hold():  # another worker samples this stream
+                        sample, renewed = None, 0.0
+                        self.socketio.sleep(LEASE_RENEW)
+                        continue
+                    renewed = now
+                if sample is None:
+                    sample = stream.make_sampler()
+                    if getattr(sample, "warmup", False):
+                        self.socketio.sleep(sample.interval)
                 value = sample()
                 if value is not None:
-                    self._record(stream, [[now_ms(), value]], local=True)
+                    self._record(stream, [[now_ms(), value]])
                 self.socketio.sleep(sample.interval)
         finally:
+            if self.cluster.clustered:
+                lease.release()
             with self._lock:
                 if stream.generation == generation:
                     stream.producing = False

@@ -1,10 +1,9 @@
-"""The chat's limits and the per-user sliding-window rate limiter."""
+"""The chat's limits, and its per-user rate limiter (see :mod:`pulseboard.ratelimit`)."""
 
 import re
-import threading
-import time
-from collections import deque
 
+from ..cluster import cluster_of
+from ..ratelimit import RateLimiter
 from ..wire import ApiError
 
 ROOM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -18,7 +17,7 @@ MAX_PAGE = 200
 MAX_ROOMS = 1000
 MAX_ROOMS_PER_SOCKET = 100
 RATE_MESSAGES = 10
-RATE_WINDOW = 10.0
+RATE_WINDOW = 10
 
 
 def check_room_name(name: str) -> str:
@@ -44,40 +43,13 @@ def preview(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
-class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds per key, over a sliding window.
+def chat_limiter(socketio) -> RateLimiter:
+    """The chat's per-user limit: :data:`RATE_MESSAGES` per :data:`RATE_WINDOW` seconds.
 
-    The state is in-process: with several workers each enforces its own
-    window, which bounds a user at ``limit`` per worker their sockets use.
+    Counted in the cluster's Redis when there is one, so a user's sockets on
+    every worker share one window.
     """
-
-    def __init__(self, limit: int = RATE_MESSAGES, window: float = RATE_WINDOW,
-                 clock=time.monotonic):
-        self.limit = limit
-        self.window = window
-        self.clock = clock
-        self._hits: dict[int, deque] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: int) -> None:
-        """Count one event for ``key``, or raise ``rate_limited`` without counting it."""
-        now = self.clock()
-        with self._lock:
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                retry = hits[0] + self.window - now
-                raise ApiError("rate_limited", f"more than {self.limit} messages in "
-                                               f"{self.window:g} s; retry in {retry:.1f} s")
-            hits.append(now)
-            if len(self._hits) > 10_000:  # forget idle users now and then
-                cutoff = now - self.window
-                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > cutoff}
-
-    def refund(self, key: int) -> None:
-        """Take back the newest event counted for ``key`` (it was a repeat after all)."""
-        with self._lock:
-            hits = self._hits.get(key)
-            if hits:
-                hits.pop()
+    cluster = cluster_of(socketio)
+    uri = cluster.url if cluster.clustered else "memory://"
+    return RateLimiter("chat", f"{RATE_MESSAGES} per {RATE_WINDOW:g} seconds", uri,
+                       on_error=getattr(cluster, "mark_down", None))

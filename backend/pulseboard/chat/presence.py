@@ -1,77 +1,69 @@
-"""Who is in which room, per socket, on this worker.
+"""Who is in which chat room: this worker's sockets, counted cluster-wide.
 
-A user is online in a room while at least one of their sockets has joined it,
-so a user with two tabs goes offline only when the last tab leaves. The state
-lives in this process: with ``MESSAGE_QUEUE`` and several workers, ``members``
-lists only the users whose sockets are on this worker, while ``presence``
-events still reach every worker's clients through the queue.
+A socket's membership lives in :class:`~pulseboard.rooms.Rooms` (the
+Socket.IO room ``room:<name>``); how many sockets each user has in a room,
+summed over every worker, is a shared count (kind ``presence``, group the
+room, field the username). A user is online in a room while that count is
+above 0, so ``presence`` events fire once per transition across the cluster:
+the first socket anywhere, or the last one anywhere. A worker that dies has
+its counts subtracted by a survivor within about 20 s (see
+:mod:`pulseboard.cluster.redis_cluster`), which then announces who went
+offline with it. Without a message queue the counts are this process's.
 """
 
-import threading
-from collections import defaultdict
+from ..cluster import cluster_of
+from ..rooms import Rooms
+
+NAMESPACE = "/chat"
+ROOM_PREFIX = "room:"
+
+
+def room_key(room: str) -> str:
+    """The Socket.IO room of a chat room's members."""
+    return f"{ROOM_PREFIX}{room}"
 
 
 class Presence:
-    """Room membership of every socket of this worker."""
+    """Chat room membership and cluster-wide presence.
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        # room -> username -> sids of that user in the room
-        self._rooms: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        self._joined: dict[str, set[str]] = defaultdict(set)  # sid -> rooms
+    :param on_gone: ``callback(room, username)`` when a lost worker's sockets
+        were a user's last in a room.
+    """
+
+    def __init__(self, socketio, on_gone=None):
+        self.rooms = Rooms(socketio, NAMESPACE)
+        self.counts = cluster_of(socketio).counts("presence", on_gone)
 
     def join(self, sid: str, username: str, room: str) -> bool:
-        """Record that ``sid`` joined ``room``; True if its user just came online there."""
-        with self._lock:
-            sids = self._rooms[room][username]
-            came_online = not sids
-            sids.add(sid)
-            self._joined[sid].add(room)
-            return came_online
+        """Put ``sid`` in ``room``; True if its user just came online there (anywhere)."""
+        if not self.rooms.join(sid, room_key(room)):
+            return False
+        return self.counts.add(room, username, 1) == 1
 
     def leave(self, sid: str, username: str, room: str) -> bool:
-        """Record that ``sid`` left ``room``; True if its user just went offline there."""
-        with self._lock:
-            return self._remove(sid, username, room)
+        """Take ``sid`` out of ``room``; True if its user just went offline there."""
+        if not self.rooms.leave(sid, room_key(room)):
+            return False
+        return self.counts.add(room, username, -1) == 0
 
     def drop(self, sid: str, username: str) -> list[str]:
         """Forget a disconnected socket; return the rooms its user went offline in."""
-        with self._lock:
-            rooms = sorted(self._joined.get(sid, ()))
-            return [room for room in rooms if self._remove(sid, username, room)]
-
-    def _remove(self, sid: str, username: str, room: str) -> bool:
-        joined = self._joined.get(sid)
-        if joined is None or room not in joined:
-            return False
-        joined.discard(room)
-        if not joined:
-            del self._joined[sid]
-        users = self._rooms[room]
-        users[username].discard(sid)
-        if users[username]:
-            return False
-        del users[username]
-        if not users:
-            del self._rooms[room]
-        return True
+        rooms = [r.removeprefix(ROOM_PREFIX) for r in self.rooms.drop(sid)
+                 if r.startswith(ROOM_PREFIX)]
+        return [room for room in rooms if self.counts.add(room, username, -1) == 0]
 
     def has_joined(self, sid: str, room: str) -> bool:
         """Whether socket ``sid`` is in ``room``."""
-        with self._lock:
-            return room in self._joined.get(sid, ())
+        return self.rooms.has(sid, room_key(room))
 
     def rooms_of(self, sid: str) -> int:
-        """How many rooms socket ``sid`` has joined."""
-        with self._lock:
-            return len(self._joined.get(sid, ()))
+        """How many chat rooms socket ``sid`` has joined."""
+        return len(self.rooms.of(sid, ROOM_PREFIX))
 
     def members(self, room: str) -> list[str]:
-        """The usernames online in ``room``, sorted."""
-        with self._lock:
-            return sorted(self._rooms.get(room, {}))
+        """The usernames online in ``room`` on any worker, sorted."""
+        return sorted(self.counts.fields(room))
 
-    def online_count(self, room: str) -> int:
-        """How many users are online in ``room``."""
-        with self._lock:
-            return len(self._rooms.get(room, {}))
+    def online_counts(self, rooms: list[str]) -> dict[str, int]:
+        """How many users are online in each of ``rooms``, cluster-wide."""
+        return self.counts.sizes(rooms)

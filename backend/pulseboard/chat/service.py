@@ -27,22 +27,17 @@ from .limits import (
     DEFAULT_ROOM,
     JOIN_MESSAGES,
     MAX_ROOMS_PER_SOCKET,
-    RateLimiter,
+    chat_limiter,
     check_room_name,
     clean_text,
     preview,
 )
 from .mentions import mentioned_users
 from .models import ChatMessage, pair_key
-from .presence import Presence
+from .presence import NAMESPACE, Presence, room_key
 
-NAMESPACE = "/chat"
 MAX_CONVERSATIONS = 200
-
-
-def room_key(room: str) -> str:
-    """The Socket.IO room of a chat room's members."""
-    return f"room:{room}"
+__all__ = ["NAMESPACE", "ChatService", "room_key"]
 
 
 class ChatService:
@@ -54,8 +49,8 @@ class ChatService:
 
     def __init__(self, socketio):
         self.socketio = socketio
-        self.presence = Presence()
-        self.limiter = RateLimiter()
+        self.presence = Presence(socketio, on_gone=self._announce_gone)
+        self.limiter = chat_limiter(socketio)
 
     def _emit(self, event: str, data: dict, to, skip_sid: str | None = None) -> None:
         self.socketio.emit(event, data, to=to, namespace=NAMESPACE, skip_sid=skip_sid)
@@ -65,7 +60,8 @@ class ChatService:
     def rooms(self) -> list[dict]:
         """Every room (``general`` included) with how many users are online in it."""
         names = sorted({DEFAULT_ROOM, *store.room_names()})
-        return [{"name": n, "online": self.presence.online_count(n)} for n in names]
+        online = self.presence.online_counts(names)
+        return [{"name": n, "online": online[n]} for n in names]
 
     def join(self, sid: str, user: Identity, room: str) -> dict:
         """Put socket ``sid`` in ``room`` (created on first join); return members and messages."""
@@ -76,7 +72,6 @@ class ChatService:
             store.ensure_room(room)
             # Enter the Socket.IO room before reading the snapshot, so that a
             # message stored meanwhile is in the snapshot, the broadcast or both.
-            self.socketio.server.enter_room(sid, room_key(room), namespace=NAMESPACE)
             if self.presence.join(sid, user.username, room):
                 # The joining socket learns who is there from the ack instead.
                 self._emit("presence", {"room": room, "user": user.username, "online": True},
@@ -88,7 +83,6 @@ class ChatService:
     def leave(self, sid: str, user: Identity, room: str) -> None:
         """Take socket ``sid`` out of ``room``; leaving a room not joined is a no-op."""
         check_room_name(room)
-        self.socketio.server.leave_room(sid, room_key(room), namespace=NAMESPACE)
         if self.presence.leave(sid, user.username, room):
             self._announce_offline(user, room)
 
@@ -98,7 +92,10 @@ class ChatService:
             self._announce_offline(user, room)
 
     def _announce_offline(self, user: Identity, room: str) -> None:
-        self._emit("presence", {"room": room, "user": user.username, "online": False},
+        self._announce_gone(room, user.username)
+
+    def _announce_gone(self, room: str, username: str) -> None:
+        self._emit("presence", {"room": room, "user": username, "online": False},
                    room_key(room))
 
     def _require_joined(self, sid: str, room: str) -> None:
@@ -149,8 +146,9 @@ class ChatService:
         limited, so that a client may always retry. ``same_target(first)``
         tells whether the first message went where this one goes.
         """
+        key = str(user.id)
         try:
-            self.limiter.hit(user.id)
+            self.limiter.hit(key, "messages")
         except ApiError:
             first = store.by_client_id(user.id, message.client_id)
             if first is None:
@@ -158,7 +156,7 @@ class ChatService:
             return self._check_repeat(first, same_target), False
         row, created = store.save(message)
         if not created:
-            self.limiter.refund(user.id)
+            self.limiter.refund(key)
             self._check_repeat(row, same_target)
         return row, created
 

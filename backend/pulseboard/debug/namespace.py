@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from flask import request
-from flask_socketio import join_room, leave_room
 from pydantic import Field
 
 from ..namespace import AuthNamespace
@@ -39,10 +38,10 @@ class DebugNamespace(AuthNamespace):
     def on_subscribe(self, data):
         req = parse(Subscribe, data)
         flt = DebugFilter.of(req.levels, req.sources)
-        messages = self.service.subscribe(request.sid, flt, join_room, leave_room)
+        messages = self.service.subscribe(request.sid, flt)
         return ok(messages=messages, levels=list(flt.levels), sources=list(flt.sources))
 
     def on_unsubscribe(self, data):
         parse(Payload, data)
-        self.service.unsubscribe(request.sid, leave_room)
+        self.service.unsubscribe(request.sid)
         return ok()

@@ -11,9 +11,12 @@ import json
 
 from sqlalchemy import delete, select, update
 
+from ..cluster import cluster_of
 from ..extensions import db
+from ..rooms import Rooms
 from ..wire import ApiError, now_ms
-from .debughub import DebugHub
+from .debughub import NAMESPACE, DebugHub
+from .dedupe import MemoryDedupe, RedisDedupe
 from .filters import DebugFilter
 from .models import LEVELS, DebugMessage
 
@@ -43,11 +46,13 @@ class DebugService:
     def __init__(self, socketio, dedupe_window: float = DEDUPE_WINDOW):
         self.hub = DebugHub(socketio)
         self.window_ms = int(dedupe_window * 1000)
-        #: (level, source, message) -> (id, ts of its last occurrence)
-        self._seen: dict[tuple, tuple[int, int]] = {}
-        #: sid -> the rooms its filter joined
-        self._rooms: dict[str, list[str]] = {}
+        self.cluster = cluster_of(socketio)
+        self.dedupe = RedisDedupe(self.cluster, self.window_ms, socketio.sleep) \
+            if self.cluster.clustered else MemoryDedupe(self.window_ms)
+        self.rooms = Rooms(socketio, NAMESPACE)
         self._inserted = 0
+        #: The highest id this worker handed to the hub.
+        self._appended = 0
 
     # -- posting -----------------------------------------------------------------
 
@@ -65,41 +70,37 @@ class DebugService:
             raise ApiError("too_large", f"context is over {MAX_CONTEXT_BYTES} bytes as JSON")
         now = now_ms()
         key = (level, source, message)
-        # Under the hub's lock: a subscriber's snapshot sees the row exactly
-        # when the hub already has (or has sent) the event.
+        # Storage first, outside the hub's lock; see subscribe() for why a
+        # snapshot still gets each message once.
+        seen = self.dedupe.lookup(key, now)
+        row = self._repeat(seen, now, context) if seen is not None else None
+        if row is None:
+            row = DebugMessage(ts=now, first_ts=now, level=level, source=source,
+                               message=message, context=context, count=1)
+            db.session.add(row)
+            db.session.commit()
+            self._after_insert(row.id)
+        item = row.as_dict()
+        self.dedupe.remember(key, item["id"], now)
         with self.hub.lock:
-            row = self._repeat(key, now, context)
-            if row is None:
-                row = DebugMessage(ts=now, first_ts=now, level=level, source=source,
-                                   message=message, context=context, count=1)
-                db.session.add(row)
-                db.session.commit()
-                self._after_insert(row.id)
-            item = row.as_dict()
-            self._seen[key] = (item["id"], now)
             self.hub.post(item)
+            self._appended = max(self._appended, item["id"])
         return item
 
-    def _repeat(self, key: tuple, now: int, context) -> DebugMessage | None:
-        seen = self._seen.get(key)
-        if seen is None or now - seen[1] > self.window_ms:
-            return None
+    def _repeat(self, message_id: int, now: int, context) -> DebugMessage | None:
         result = db.session.execute(
-            update(DebugMessage).where(DebugMessage.id == seen[0])
+            update(DebugMessage).where(DebugMessage.id == message_id)
             .values(count=DebugMessage.count + 1, ts=now, context=context))
         db.session.commit()
         if result.rowcount != 1:
             return None
-        return db.session.get(DebugMessage, seen[0], populate_existing=True)
+        return db.session.get(DebugMessage, message_id, populate_existing=True)
 
     def _after_insert(self, new_id: int) -> None:
         self._inserted += 1
         if self._inserted % PRUNE_EVERY == 0:
             db.session.execute(delete(DebugMessage).where(DebugMessage.id <= new_id - MAX_STORED))
             db.session.commit()
-        if len(self._seen) > 1_000:  # keep the dedupe index bounded
-            horizon = now_ms() - self.window_ms
-            self._seen = {k: v for k, v in self._seen.items() if v[1] >= horizon}
 
     def report_task(self, task: dict) -> dict:
         """Post a run's end as ``success``, ``error`` or ``warning`` from ``task:<id>``."""
@@ -122,32 +123,37 @@ class DebugService:
         rows = db.session.scalars(query.order_by(DebugMessage.id.desc()).limit(limit))
         return [row.as_dict() for row in reversed(list(rows))]
 
-    def subscribe(self, sid: str, flt: DebugFilter, join, leave) -> list[dict]:
+    def subscribe(self, sid: str, flt: DebugFilter) -> list[dict]:
         """Follow messages matching ``flt`` (replacing this socket's earlier filter).
 
-        ``join(room)`` and ``leave(room)`` move the socket between the filter's
-        rooms. Returns the recent matching messages, minus those about to be
-        emitted (which the socket gets as events).
+        The socket moves to the filter's rooms under the hub's lock, which
+        also notes the messages still waiting for the next tick and the
+        highest id handed to the hub; the stored messages are read after,
+        outside the lock. In one process the reply leaves out what the
+        socket will receive as events (pending, or newer than that id): each
+        message once. With a message queue, events from other workers can
+        cross the read: a message may come in both (clients upsert by id).
         """
         with self.hub.lock:
-            self._leave(sid, leave)
-            self._rooms[sid] = flt.rooms()
-            for room in self._rooms[sid]:
-                join(room)
+            self._leave(sid)
+            for room in flt.rooms():
+                self.rooms.join(sid, room)
             unsent = self.hub.pending_ids()
-            messages = self.recent(flt)
-        return [m for m in messages if m["id"] not in unsent]
+            appended = self._appended
+        messages = self.recent(flt)
+        if self.cluster.clustered:
+            return [m for m in messages if m["id"] not in unsent]
+        return [m for m in messages if m["id"] not in unsent and m["id"] <= appended]
 
-    def unsubscribe(self, sid: str, leave) -> None:
+    def unsubscribe(self, sid: str) -> None:
         """Stop pushing messages to ``sid``."""
         with self.hub.lock:
-            self._leave(sid, leave)
+            self._leave(sid)
 
     def drop(self, sid: str) -> None:
-        """Forget a disconnected socket (its rooms are gone already)."""
-        with self.hub.lock:
-            self._rooms.pop(sid, None)
+        """Forget a disconnected socket (python-socketio clears its rooms itself)."""
+        self.rooms.drop(sid)
 
-    def _leave(self, sid: str, leave) -> None:
-        for room in self._rooms.pop(sid, []):
-            leave(room)
+    def _leave(self, sid: str) -> None:
+        for room in self.rooms.of(sid, "debug:"):
+            self.rooms.leave(sid, room)

@@ -27,6 +27,8 @@ class TaskRun(db.Model):
     finished_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     #: The highest ``seq`` stored for this run (lines are numbered 1..line_count).
     line_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: The worker (``host:pid[:token]``) that owns the run while it is queued or running.
+    worker: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
 
     def as_dict(self) -> dict:
         """The contract's task object (plus timing and outcome details)."""

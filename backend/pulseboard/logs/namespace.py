@@ -3,12 +3,11 @@
 from typing import Annotated
 
 from flask import request
-from flask_socketio import join_room, leave_room
 from pydantic import Field
 
 from ..namespace import AuthNamespace
 from ..wire import Payload, ok, parse
-from .loghub import NAMESPACE, TASKS_ROOM, task_room
+from .loghub import NAMESPACE
 from .service import LogService
 
 TaskId = Annotated[int, Field(ge=1, le=2**53)]
@@ -40,7 +39,7 @@ class LogsNamespace(AuthNamespace):
         self.service = service
 
     def connected(self, identity):
-        join_room(TASKS_ROOM)
+        self.service.connected(request.sid)
 
     def disconnected(self, identity, sid):
         self.service.drop(sid)
@@ -59,12 +58,9 @@ class LogsNamespace(AuthNamespace):
 
     def on_subscribe(self, data):
         req = parse(Subscribe, data)
-        room = task_room(req.task_id)
-        reply = self.service.subscribe(request.sid, req.task_id, req.after_seq,
-                                       lambda: join_room(room))
-        return ok(**reply)
+        return ok(**self.service.subscribe(request.sid, req.task_id, req.after_seq))
 
     def on_unsubscribe(self, data):
         task_id = parse(TaskRef, data).task_id
-        self.service.unsubscribe(request.sid, task_id, lambda: leave_room(task_room(task_id)))
+        self.service.unsubscribe(request.sid, task_id)
         return ok()

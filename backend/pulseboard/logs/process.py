@@ -7,10 +7,14 @@ Under ``pulseboard serve`` the ``subprocess`` module is monkey-patched
 ``flask run`` each reader is its own thread. Nothing here blocks the server.
 """
 
+import errno
 import io
 import os
+import shutil
 import signal
 import subprocess
+import sys
+from pathlib import Path
 
 from .definitions import TaskDefinition
 
@@ -18,6 +22,7 @@ from .definitions import TaskDefinition
 MAX_LINE_BYTES = 8192
 TRUNCATED = " …[line truncated]"
 PIPE_BUFFER = 64 * 1024
+GUARD = str(Path(__file__).with_name("guard.py"))
 
 #: The only variables a task inherits from the server: never SECRET_KEY,
 #: DATABASE_URL or anything else the server was configured with.
@@ -38,13 +43,34 @@ def task_environment(definition: TaskDefinition, run_id: int) -> dict:
     return env
 
 
+def check_startable(definition: TaskDefinition, env: dict) -> None:
+    """Raise the OSError starting ``definition`` would raise (the guard starts it later)."""
+    if definition.cwd is not None and not os.path.isdir(definition.cwd):
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), definition.cwd)
+    program = definition.command[0]
+    if os.sep in program:
+        path = program if os.path.isabs(program) else os.path.join(definition.cwd or ".", program)
+        if not os.path.exists(path):
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
+        if not os.access(path, os.X_OK) or os.path.isdir(path):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), program)
+    elif shutil.which(program, path=env.get("PATH")) is None:
+        raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), program)
+
+
 def spawn(definition: TaskDefinition, run_id: int) -> subprocess.Popen:
-    """Start a run's process in its own session; raises OSError if it cannot start."""
+    """Start a run's process in its own session, behind the guard; OSError if it cannot start.
+
+    ``stdin`` is the guard's lifeline (see :mod:`.guard`): keep the returned
+    process's ``stdin`` open for as long as the run lives.
+    """
+    env = task_environment(definition, run_id)
+    check_startable(definition, env)
     return subprocess.Popen(
-        list(definition.command),
+        [sys.executable, "-I", GUARD, *definition.command],
         cwd=definition.cwd,
-        env=task_environment(definition, run_id),
-        stdin=subprocess.DEVNULL,
+        env=env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,

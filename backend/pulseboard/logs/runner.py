@@ -16,6 +16,7 @@ from collections import deque
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..cluster import cluster_of
 from ..extensions import db
 from ..wire import ApiError, now_ms
 from . import store
@@ -23,6 +24,7 @@ from .definitions import TaskDefinition
 from .loghub import TASKS_ROOM, task_room
 from .process import describe_exit, iter_lines, signal_group, spawn
 from .run import Run
+from .slots import LocalSlots, RedisSlots
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,9 @@ MAX_BUFFERED = 20_000
 #: A reader yields to other tasks every this many lines, even when data is ready.
 YIELD_EVERY = 256
 MAX_QUEUED = 100
+#: How often queued runs look for a cluster slot, and running ones renew theirs.
+SLOT_POLL = 0.5
+SLOT_RENEW = 3.0
 
 
 class TaskRunner:
@@ -52,10 +57,15 @@ class TaskRunner:
         self.hub = hub
         self.concurrency = max(1, concurrency)
         self.on_finished = on_finished
+        self.cluster = cluster_of(socketio)
+        self.slots = RedisSlots(self.cluster, concurrency) if self.cluster.clustered \
+            else LocalSlots(concurrency)
+        self.cluster.on_command("cancel", self._cancel_command)
         self.live: dict[int, Run] = {}
         self._queue: deque[int] = deque()
         self._running: set[int] = set()
         self._lock = threading.Lock()
+        self._polling = False
 
     # -- requests ----------------------------------------------------------------
 
@@ -65,7 +75,8 @@ class TaskRunner:
             if len(self._queue) >= MAX_QUEUED:
                 raise ApiError("rate_limited", f"{MAX_QUEUED} runs are already queued")
         row = store.create_run(definition.name, started_by,
-                               [{"name": s, "status": "pending"} for s in definition.steps])
+                               [{"name": s, "status": "pending"} for s in definition.steps],
+                               worker=self.cluster.worker_id)
         run = Run(id=row.id, definition=definition, started_by=started_by,
                   created_at=row.created_at)
         with self._lock:
@@ -91,6 +102,12 @@ class TaskRunner:
             self._conclude(run, "cancelled", f"cancelled by {by}")
         return True
 
+    def _cancel_command(self, data: dict) -> None:
+        """A ``cancel`` another worker sent: act on it if the run is live here."""
+        if data.get("task_id") in self.live:
+            with self.app.app_context():
+                self.cancel(data["task_id"], str(data.get("by")))
+
     def kill_all(self) -> None:
         """SIGKILL every running process group (the server is going away)."""
         for run in list(self.live.values()):
@@ -102,13 +119,36 @@ class TaskRunner:
     def _dispatch(self) -> None:
         starting = []
         with self._lock:
-            while self._queue and len(self._running) < self.concurrency:
+            while self._queue and self.slots.take(self._queue[0]):
                 run = self.live[self._queue.popleft()]
                 self._running.add(run.id)
                 run.mark(status="running", started_at=now_ms())
                 starting.append(run)
+            # With shared slots another worker's run may free one: look again soon.
+            poll = bool(self._queue) and self.slots.shared and not self._polling
+            self._polling = self._polling or poll
         for run in starting:
             self.socketio.start_background_task(self._execute, run)
+        if poll:
+            self.socketio.start_background_task(self._poll_slots)
+
+    def _poll_slots(self) -> None:
+        try:
+            while True:
+                self.socketio.sleep(SLOT_POLL)
+                with self._lock:
+                    if not self._queue:
+                        return
+                self._dispatch_in_context()
+        finally:
+            with self._lock:
+                self._polling = False
+            if self._queue:
+                self._dispatch()
+
+    def _dispatch_in_context(self) -> None:
+        with self.app.app_context():
+            self._dispatch()
 
     def _execute(self, run: Run) -> None:
         with self.app.app_context():
@@ -120,6 +160,7 @@ class TaskRunner:
             finally:
                 with self._lock:
                     self._running.discard(run.id)
+                self.slots.give_back(run.id)
             self._dispatch()
 
     def _abandon(self, run: Run) -> None:
@@ -155,6 +196,7 @@ class TaskRunner:
         self.socketio.start_background_task(self._read, run, process.stdout, "stdout")
         self.socketio.start_background_task(self._read, run, process.stderr, "stderr")
         stopped_for = self._supervise(run, process)
+        process.stdin.close()  # the guard's lifeline; the run is over
         code = process.returncode
         if stopped_for == "cancel":
             status, reason = "cancelled", f"cancelled by {run.cancel_requested_by}"
@@ -197,9 +239,13 @@ class TaskRunner:
         began = time.monotonic()
         term_at = exited_at = stopped_for = None
         killed = False
+        renewed = began
         while process.poll() is None or run.open_streams > 0:
             self._persist(run)
             now = time.monotonic()
+            if now - renewed >= SLOT_RENEW:
+                self.slots.renew([run.id])
+                renewed = now
             if process.returncode is None:
                 if term_at is None and (run.cancel_requested_by or
                                         (timeout and now - began >= timeout)):

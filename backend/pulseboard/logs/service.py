@@ -16,10 +16,11 @@ boundary, while frames keep delivering what comes after it.
 import logging
 import threading
 
+from ..rooms import Rooms
 from ..wire import ApiError
 from . import store
 from .definitions import TaskCatalog
-from .loghub import LogHub, task_room
+from .loghub import NAMESPACE, TASKS_ROOM, LogHub, task_room
 from .models import FINAL_STATUSES
 from .runner import TaskRunner
 
@@ -42,9 +43,16 @@ class LogService:
         self.runner = TaskRunner(app, socketio, self.hub, app.config["TASK_CONCURRENCY"],
                                  self._finished)
         self.on_finished = on_finished
+        self.app = app
+        self.socketio = socketio
+        self.cluster = self.runner.cluster
         # With a message queue several workers share the database, and a run
-        # another worker is running must not be taken for an orphan.
-        self._orphans_settled = bool(app.config.get("MESSAGE_QUEUE"))
+        # another worker is running must not be taken for an orphan: a
+        # survivor settles a run once its owner's heartbeat has lapsed.
+        self._orphans_settled = self.cluster.clustered
+        self._suspects: set[str] = set()
+        self.rooms = Rooms(socketio, NAMESPACE)
+        self.cluster.on_workers_lost(self._settle_lost_workers)
         self._lock = threading.Lock()
         #: sid -> {task_id: boundary seq}
         self._subscriptions: dict[str, dict[int, int]] = {}
@@ -59,6 +67,7 @@ class LogService:
         with self._lock:
             if not self._orphans_settled:
                 ids = store.fail_orphans("interrupted: the server stopped while it ran")
+                # (fail_orphans settles the steps too: running failed, the rest skipped)
                 if ids:
                     log.warning("marked runs %s failed: the server stopped while they ran", ids)
                 self._orphans_settled = True
@@ -66,6 +75,26 @@ class LogService:
     def _finished(self, run) -> None:
         if self.on_finished is not None:
             self.on_finished(run.as_dict())
+
+    def _settle_lost_workers(self, lost: set[str]) -> None:
+        """On each sweep: fail the runs of workers whose heartbeat lapsed (twice in a row)."""
+        with self.app.app_context():
+            owners = store.unfinished_owners() - {self.cluster.worker_id}
+            missing = {w for w in owners if not self.cluster.is_alive(w)}
+            confirmed = (missing & self._suspects) | (missing & lost)
+            self._suspects = missing - confirmed
+            for worker in sorted(confirmed):
+                self._settle_runs_of(worker)
+
+    def _settle_runs_of(self, worker: str) -> list[dict]:
+        tasks = store.settle_unfinished(f"worker lost: {worker} stopped while it ran", worker)
+        for task in tasks:
+            log.warning("task %d (%s) failed: its worker %s was lost",
+                        task["id"], task["name"], worker)
+            self.socketio.emit("task", task, to=TASKS_ROOM, namespace=NAMESPACE)
+            if self.on_finished is not None:
+                self.on_finished(task)
+        return tasks
 
     # -- queries ---------------------------------------------------------------------
 
@@ -114,46 +143,67 @@ class LogService:
         return run.as_dict()
 
     def cancel(self, task_id: int, username: str) -> None:
-        """Cancel a queued or running run; ``bad_request`` if it already ended."""
+        """Cancel a queued or running run, on whichever worker owns it.
+
+        ``bad_request`` if it already ended. A run owned by another worker
+        is cancelled by a command to that worker; a run whose worker is gone
+        is settled here at once.
+        """
         if self.runner.cancel(task_id, username):
             return
         task = self.get(task_id)
         if task["status"] in FINAL_STATUSES:
             raise ApiError("bad_request", f"task {task_id} already {task['status']}")
-        raise ApiError("bad_request", f"task {task_id} runs on another worker: cancel it there")
+        owner = store.get_run(task_id).worker
+        if self.cluster.clustered and self.cluster.is_alive(owner):
+            if not self.cluster.send_command("cancel", {"task_id": task_id, "by": username}):
+                raise ApiError("internal", "the message queue is unreachable: try again")
+            return
+        self._settle_runs_of(owner)
 
     # -- subscriptions ---------------------------------------------------------------
 
-    def subscribe(self, sid: str, task_id: int, after_seq: int | None, join) -> dict:
+    def connected(self, sid: str) -> None:
+        """A new ``/logs`` socket: it receives every run's ``task`` events."""
+        self.rooms.join(sid, TASKS_ROOM)
+
+    def subscribe(self, sid: str, task_id: int, after_seq: int | None) -> dict:
         """Follow a run's log; return ``{task, lines, more}``. See the module doc.
 
-        ``join()`` puts the socket in the run's room; it is called under the
-        hub's lock unless this call continues an earlier one's paging.
+        The socket joins the run's room under the hub's lock unless this
+        call continues an earlier one's paging.
         """
         self._ready()
         after = after_seq or 0
+        task = self.get(task_id)  # read before the lock: no database I/O under it
         with self.hub.lock:
             boundary = self._subscriptions.get(sid, {}).get(task_id)
             continuing = boundary is not None and after_seq is not None and after < boundary
-            task = self.get(task_id)
+            live = None if continuing else self.runner.live.get(task_id)
             if not continuing:
-                live = self.runner.live.get(task_id)
-                last = live.last_seq if live is not None else store.max_seq(task_id)
-                join()
-                boundary = last - self.hub.pending_count(task_room(task_id))
+                self.rooms.join(sid, task_room(task_id))
+                if live is not None:
+                    boundary = live.last_seq - self.hub.pending_count(task_room(task_id))
+                    self._subscriptions.setdefault(sid, {})[task_id] = boundary
+        if not continuing and live is None:
+            # Not running here: its lines come through the queue (or not at all).
+            # Joined first, read after: a line may come twice, never not at all.
+            boundary = store.max_seq(task_id)
+            with self.hub.lock:
                 self._subscriptions.setdefault(sid, {})[task_id] = boundary
         lines = store.lines_between(task_id, after, boundary, MAX_REPLY_LINES + 1)
         more = len(lines) > MAX_REPLY_LINES
         return {"task": task, "lines": lines[:MAX_REPLY_LINES], "more": more}
 
-    def unsubscribe(self, sid: str, task_id: int, leave) -> None:
-        """Stop following a run; ``leave()`` takes the socket out of its room."""
+    def unsubscribe(self, sid: str, task_id: int) -> None:
+        """Stop following a run."""
         with self.hub.lock:
             self._subscriptions.get(sid, {}).pop(task_id, None)
-            leave()
+            self.rooms.leave(sid, task_room(task_id))
 
     def drop(self, sid: str) -> None:
         """Forget a disconnected socket's subscriptions."""
+        self.rooms.drop(sid)
         with self.hub.lock:
             self._subscriptions.pop(sid, None)
 

@@ -11,10 +11,11 @@ from .run import Run
 PAGE_LINES = 5_000
 
 
-def create_run(name: str, started_by: str | None, steps: list) -> TaskRun:
-    """Insert a queued run and return it (with its id)."""
+def create_run(name: str, started_by: str | None, steps: list,
+               worker: str | None = None) -> TaskRun:
+    """Insert a queued run owned by ``worker`` and return it (with its id)."""
     row = TaskRun(name=name, status="queued", progress=0, steps=steps,
-                  started_by=started_by, created_at=now_ms(), line_count=0)
+                  started_by=started_by, created_at=now_ms(), line_count=0, worker=worker)
     db.session.add(row)
     db.session.commit()
     return row
@@ -78,12 +79,38 @@ def max_seq(task_id: int) -> int:
     return db.session.scalar(select(func.max(LogLine.seq)).where(LogLine.task_id == task_id)) or 0
 
 
+def settled_steps(steps: list) -> list:
+    """A lost run's steps: the running one failed, those never started skipped."""
+    outcome = {"running": "failed", "pending": "skipped"}
+    return [{**step, "status": outcome.get(step["status"], step["status"])}
+            for step in steps or []]
+
+
+def settle_unfinished(reason: str, worker: str | None = None,
+                      any_worker: bool = False) -> list[dict]:
+    """Fail the runs left queued or running (by ``worker``, or by anyone); return them.
+
+    Their steps are settled as a run's end settles them, and their stored
+    lines stay.
+    """
+    query = select(TaskRun).where(TaskRun.status.not_in(FINAL_STATUSES))
+    if not any_worker:
+        query = query.where(TaskRun.worker == worker)
+    rows = list(db.session.scalars(query.with_for_update()))
+    now = now_ms()
+    for row in rows:
+        row.status, row.reason, row.finished_at = "failed", reason, now
+        row.steps = settled_steps(row.steps)
+    db.session.commit()
+    return [row.as_dict() for row in rows]
+
+
+def unfinished_owners() -> set[str]:
+    """The workers owning a queued or running run."""
+    return set(db.session.scalars(select(TaskRun.worker).distinct().where(
+        TaskRun.status.not_in(FINAL_STATUSES), TaskRun.worker.is_not(None))))
+
+
 def fail_orphans(reason: str) -> list[int]:
     """Settle runs a previous server process left queued or running; return their ids."""
-    ids = list(db.session.scalars(
-        select(TaskRun.id).where(TaskRun.status.not_in(FINAL_STATUSES))))
-    if ids:
-        db.session.execute(update(TaskRun).where(TaskRun.id.in_(ids))
-                           .values(status="failed", reason=reason, finished_at=now_ms()))
-        db.session.commit()
-    return ids
+    return [task["id"] for task in settle_unfinished(reason, any_worker=True)]

@@ -1,0 +1,114 @@
+"""The rate limiter on ``limits``: moving window, refund, both storages, client address."""
+
+import shutil
+import time
+
+import pytest
+import requests
+
+from pulseboard.ratelimit import DEFAULT_TRUSTED, RateLimiter, client_address, networks
+from pulseboard.wire import ApiError
+from support.clients import register
+from support.server import ServerProcess
+
+
+@pytest.fixture(params=["memory", "redis"])
+def storage(request):
+    """``memory://``, or the URL of a throwaway redis-server."""
+    if request.param == "memory":
+        yield "memory://"
+        return
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    from support.stack import Redis
+
+    server = Redis().start()
+    yield server.url
+    server.stop()
+
+
+def test_moving_window_counts_per_key_and_refunds_the_newest_hit(storage):
+    limiter = RateLimiter("test", "3 per 2 seconds", storage)
+    for _ in range(3):
+        limiter.hit("a")
+    with pytest.raises(ApiError) as refused:
+        limiter.hit("a")
+    assert refused.value.code == "rate_limited"
+    limiter.hit("b")  # per key
+    # refund() leans on limits' storage internals: it must free exactly one hit.
+    limiter.refund("a")
+    limiter.hit("a")
+    with pytest.raises(ApiError):
+        limiter.hit("a")
+    time.sleep(2.1)  # the window moved past every hit
+    for _ in range(3):
+        limiter.hit("a")
+
+
+def test_a_shared_storage_counts_every_limiter_on_it(storage):
+    if storage == "memory://":
+        pytest.skip("memory storage is one process's")
+    worker_a = RateLimiter("chat", "2 per 10 seconds", storage)
+    worker_b = RateLimiter("chat", "2 per 10 seconds", storage)
+    worker_a.hit("7")
+    worker_b.hit("7")
+    with pytest.raises(ApiError):
+        worker_a.hit("7")
+
+
+def test_an_unreachable_redis_falls_back_to_memory():
+    errors = []
+    limiter = RateLimiter("test", "2 per 10 seconds", "redis://127.0.0.1:1/0",
+                          on_error=lambda: errors.append(1))
+    limiter.hit("x")
+    limiter.hit("x")
+    with pytest.raises(ApiError):
+        limiter.hit("x")
+    assert errors
+
+
+def test_the_proxied_address_counts_only_behind_a_trusted_proxy():
+    trusted = networks(DEFAULT_TRUSTED)
+    assert client_address("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"
+    assert client_address("172.18.0.5", "203.0.113.9", trusted) == "203.0.113.9"
+    # A client on the internet cannot name another address for itself.
+    assert client_address("198.51.100.4", "203.0.113.9", trusted) == "198.51.100.4"
+    assert client_address("127.0.0.1", "not an address", trusted) == "127.0.0.1"
+    assert client_address("127.0.0.1", "203.0.113.9", networks("none")) == "127.0.0.1"
+
+
+def test_login_and_register_answer_429_past_their_limits(tmp_path):
+    server = ServerProcess(tmp_path / "server", env={
+        "LOGIN_USER_RATE_LIMIT": "3 per minute",
+        "LOGIN_ADDRESS_RATE_LIMIT": "5 per minute",
+        "REGISTER_ADDRESS_RATE_LIMIT": "2 per minute"}).start()
+    try:
+        person = register(server.url)  # from loopback itself: not limited per address
+        name = person["user"]["username"]
+
+        def login(username, password, address=None):
+            headers = {"X-Real-IP": address} if address else {}
+            return requests.post(f"{server.url}/api/auth/login", headers=headers, timeout=10,
+                                 json={"username": username, "password": password})
+
+        codes = [login(name, "wrong-password").status_code for _ in range(3)]
+        assert codes == [401, 401, 401]
+        refused = login(name, "correct-horse")  # even the right password: the name is limited
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert "retry in" in refused.json()["error"]["message"]
+
+        # Per address, through a proxy on loopback (X-Real-IP): other names, one client.
+        codes = [login(f"nobody{n}", "whatever-pass", "203.0.113.9").status_code
+                 for n in range(6)]
+        assert codes == [401] * 5 + [429]
+        assert login("nobody-else", "whatever-pass", "203.0.113.10").status_code == 401
+
+        def signup(address):
+            return requests.post(f"{server.url}/api/auth/register", timeout=10,
+                                 headers={"X-Real-IP": address},
+                                 json={"username": f"u{time.time_ns() % 10**9}",
+                                       "password": "correct-horse"})
+        assert [signup("203.0.113.20").status_code for _ in range(3)] == [201, 201, 429]
+    finally:
+        server.stop()
