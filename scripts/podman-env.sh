@@ -10,7 +10,8 @@ _pb_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PB_PODMAN_ROOT="${PB_PODMAN_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/pulseboard-podman}"
 mkdir -p "$PB_PODMAN_ROOT/networks" "$PB_PODMAN_ROOT/tmp"
 for _pb_conf in containers storage; do
-  sed "s|@ROOT@|$PB_PODMAN_ROOT|g" "$_pb_repo/tests/images/podman/$_pb_conf.conf.in" \
+  sed -e "s|@ROOT@|$PB_PODMAN_ROOT|g" -e "s|@HERE@|$_pb_repo/tests/images/podman|g" \
+    "$_pb_repo/tests/images/podman/$_pb_conf.conf.in" \
     >"$PB_PODMAN_ROOT/$_pb_conf.conf"
 done
 export CONTAINERS_CONF="$PB_PODMAN_ROOT/containers.conf"

@@ -17,13 +17,17 @@ import threading
 import time
 from pathlib import Path
 
+import requests
+
 from images.engine import build_options, podman, podman_json
 from support.server import REPO, free_port
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
 OVERRIDE_FILE = Path(__file__).with_name("compose.override.yml")
 DEPLOY_ENV_EXAMPLE = REPO / "deploy.env.example"
+OVERRIDE_NOFILE = 20000  # compose.override.yml's limit
 PODMAN_COMPOSE = Path(sys.executable).with_name("podman-compose")
+LOGS = REPO / "test-output" / "images"  # kept after the run (gitignored)
 PROJECT_LABEL = "io.podman.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 
@@ -50,8 +54,9 @@ class ComposeStack:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        nofile = 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
-        self.env = {**env, "PB_NOFILE": str(nofile)}
+        assert hard == resource.RLIM_INFINITY or hard >= OVERRIDE_NOFILE, (
+            f"compose.override.yml asks {OVERRIDE_NOFILE} open files; this host grants {hard}")
+        self.env = env
         self.env_file = workdir / "deploy.env"
         self.env_file.write_text(deploy_env(DEPLOY_ENV_EXAMPLE.read_text(), {
             "SECRET_KEY": secrets.token_hex(32),
@@ -61,7 +66,11 @@ class ComposeStack:
             "CORS_ORIGINS": "",
         }))
         self.build_args = shlex.join(build_options(workdir / "build"))
-        self.log = workdir / "compose.log"
+        self.log = LOGS / self.project / "compose.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        #: Every volume a container of the project mounted, anonymous ones
+        #: (an image's VOLUME, e.g. redis's /data) included: they carry no label.
+        self.volumes_seen: set[str] = set()
 
     def compose(self, *args: str, timeout: float = 120,
                 check: bool = True) -> subprocess.CompletedProcess:
@@ -97,6 +106,32 @@ class ComposeStack:
             done.set()
             poller.join()
         self.wait_healthy(healthy_within)
+        self.volumes_seen |= self.mounted_volumes()
+        self.wait_serving()
+
+    def wait_serving(self, timeout: float = 60) -> None:
+        """Until nginx answers /api/health from a worker.
+
+        nginx may have started before the workers listened (podman-compose
+        older than podman 4.6 cannot wait for `service_healthy`) and then
+        takes them out for `fail_timeout` (10 s).
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.url}/api/health", timeout=3).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise AssertionError(f"nginx did not serve /api/health within {timeout} s")
+
+    def mounted_volumes(self) -> set[str]:
+        """The volumes the project's containers mount (named and anonymous)."""
+        names = [c["Names"][0] for c in self.containers()]
+        inspected = podman_json(self.env, "inspect", *names) if names else []
+        return {mount["Name"] for container in inspected for mount in container["Mounts"]
+                if mount.get("Type") == "volume"}
 
     def down(self, *options: str) -> None:
         """``down [options]`` (``-v`` also removes the Postgres volume)."""
@@ -172,12 +207,18 @@ class ComposeStack:
 
     def leftovers(self) -> dict[str, list[str]]:
         """The project's containers, networks and volumes that still exist."""
-        return project_leftovers(self.env, self.project)
+        left = project_leftovers(self.env, self.project)
+        existing = {v["Name"] for v in podman_json(self.env, "volume", "ls")}
+        left["volumes"] = sorted(set(left["volumes"]) | (self.volumes_seen & existing))
+        return left
 
     def remove_everything(self) -> dict[str, list[str]]:
         """``down -v``, then force away whatever it left; return what it left."""
+        self.volumes_seen |= self.mounted_volumes()
         self.compose("down", "-v", "--timeout", "5", timeout=180, check=False)
-        return remove_project(self.env, self.project)
+        left = self.leftovers()
+        remove_project(self.env, self.project, extra_volumes=left["volumes"])
+        return left
 
 
 def project_leftovers(env: dict, project: str) -> dict[str, list[str]]:
@@ -190,9 +231,10 @@ def project_leftovers(env: dict, project: str) -> dict[str, list[str]]:
     }
 
 
-def remove_project(env: dict, project: str) -> dict[str, list[str]]:
+def remove_project(env: dict, project: str, extra_volumes=()) -> dict[str, list[str]]:
     """Force away every container, network and volume of ``project``; return what there was."""
     left = project_leftovers(env, project)
+    left["volumes"] = sorted(set(left["volumes"]) | set(extra_volumes))
     if left["containers"]:
         podman(env, "rm", "--force", "--volumes", *left["containers"], check=False)
     if left["networks"]:
