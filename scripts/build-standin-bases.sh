@@ -55,7 +55,7 @@ EOF
   tar -C "$rootfs" --numeric-owner -c . | podman import \
     --change 'CMD ["bash"]' \
     --change "LABEL io.pulseboard.standin-for=debian:$suite-slim" \
-    - "$debian" >/dev/null
+    --quiet - "$debian" >/dev/null
 }
 
 context_hash() {  # context_hash DIR EXTRA: what a stand-in is built from
@@ -80,15 +80,21 @@ build_standin() {  # build_standin NAME
     return
   fi
   echo "stand-ins: building $tag"
+  local previous
+  previous="$(podman image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
   # --network host: apt reaches the Debian mirror the way the host does.
   podman build --quiet --format docker --network host \
     --build-arg "BASE=$debian" "${extra[@]}" \
     --label "io.pulseboard.standin.hash=$hash" \
     --tag "$tag" "$context" >/dev/null
+  # The superseded stand-in only (no `image prune`: that would also drop the
+  # untagged build-stage images the project's builds take their cache from).
+  if [ -n "$previous" ]; then
+    podman rmi "$previous" >/dev/null 2>&1 || true
+  fi
 }
 
 build_debian
 for name in python node nginx redis postgres; do
   build_standin "$name"
 done
-podman image prune --force >/dev/null  # superseded stand-ins
