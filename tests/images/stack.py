@@ -63,7 +63,6 @@ class ComposeStack:
             "POSTGRES_PASSWORD": secrets.token_hex(12),
             "HTTP_ADDRESS": "127.0.0.1",
             "HTTP_PORT": str(self.port),
-            "CORS_ORIGINS": "",
         }))
         self.build_args = shlex.join(build_options(workdir / "build"))
         self.log = LOGS / self.project / "compose.log"
