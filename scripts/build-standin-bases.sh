@@ -98,3 +98,6 @@ build_debian
 for name in python node nginx redis postgres; do
   build_standin "$name"
 done
+# Untagged build-stage images older than three days (one per change of
+# frontend/, ~550 MB each): a newer one stays as the builds' cache.
+podman image prune --force --filter until=72h >/dev/null
