@@ -7,20 +7,24 @@ PY_STAMP := $(VENV)/.installed
 NPM_STAMP := frontend/node_modules/.installed
 BENCH_STAMP := bench/node_modules/.installed
 SYSTEM_STAMP := $(VENV)/.system-deps
+IMAGE_STAMP := $(VENV)/.image-deps
+# Pinned Python dependencies (make lock): the dev venv's and the backend image's.
+DEV_LOCK := backend/requirements-dev.lock
+LOCK := backend/requirements.lock
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install run dev frontend test test-backend test-stack test-frontend lint bench \
-	bench-full bench-smoke system-deps clean
+.PHONY: help install run dev frontend test test-backend test-stack test-frontend test-images \
+	lint lock bench bench-full bench-smoke system-deps image-deps clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 # -- installing ----------------------------------------------------------------
 
-$(PY_STAMP): backend/pyproject.toml
+$(PY_STAMP): backend/pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e 'backend[dev]'
+	$(BIN)/pip install --quiet --constraint $(DEV_LOCK) -e 'backend[dev]'
 	touch $@
 
 $(NPM_STAMP): frontend/package.json frontend/package-lock.json
@@ -35,9 +39,24 @@ $(SYSTEM_STAMP): scripts/install-system-deps.sh | $(PY_STAMP)
 	scripts/install-system-deps.sh
 	touch $@
 
-install: $(PY_STAMP)  ## install the backend into .venv
+$(IMAGE_STAMP): scripts/install-image-deps.sh | $(PY_STAMP)
+	scripts/install-image-deps.sh
+	touch $@
+
+install: $(PY_STAMP)  ## install the backend into .venv (versions of backend/requirements-dev.lock)
+
+# The image's lock is resolved within the dev lock: the same version of every
+# package both install. `make lock UPGRADE=--upgrade` moves to the newest.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --native-tls $(UPGRADE)
+lock:  ## pin every Python dependency of backend/pyproject.toml (uv) into backend/*.lock
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "$$(grep -o '"uv==[0-9.]*' backend/pyproject.toml | tr -d '"')"
+	$(UV_COMPILE) backend/pyproject.toml backend/build-requirements.in --extra dev -o $(DEV_LOCK)
+	$(UV_COMPILE) backend/pyproject.toml backend/build-requirements.in -c $(DEV_LOCK) -o $(LOCK)
 
 system-deps: $(SYSTEM_STAMP)  ## apt-get nginx, redis-server, postgresql, chromium if missing
+
+image-deps: $(IMAGE_STAMP)  ## apt-get podman, runc, netavark, debootstrap if missing
 
 frontend/dist/index.html: $(NPM_STAMP) $(shell find frontend/src frontend/index.html -type f 2>/dev/null)
 	cd frontend && npm run build
@@ -56,7 +75,7 @@ dev: install  ## Flask dev server with reload (pair it with `cd frontend && npm 
 
 lint: install $(NPM_STAMP)  ## ruff and eslint
 	$(BIN)/ruff check backend tests bench
-	cd frontend && npm run lint
+	cd frontend && npm run lint && npm run typecheck:e2e
 
 test-backend: install  ## backend tests only
 	$(BIN)/pytest tests/backend
@@ -64,14 +83,18 @@ test-backend: install  ## backend tests only
 test-stack: install system-deps frontend  ## nginx + Redis + Postgres + two workers
 	$(BIN)/pytest tests/stack
 
+# Builds both images and runs docker-compose.yml in podman (tests/images/README.md).
+test-images: install system-deps image-deps $(NPM_STAMP)  ## the compose stack, built and run in podman
+	$(BIN)/pytest tests/images
+
 test-frontend: install system-deps frontend  ## Vitest against a real backend, then Playwright
 	cd frontend && npm run test:unit && npm run test:e2e
 
 bench-smoke: install $(BENCH_STAMP)  ## a seconds-long run of the benchmark harness
 	$(BIN)/pytest tests/bench
 
-test: install system-deps lint frontend $(BENCH_STAMP)  ## install everything and run every test
-	$(BIN)/pytest
+test: install system-deps image-deps lint frontend $(BENCH_STAMP)  ## install everything and run every test
+	$(BIN)/pytest  # tests/images too: what test-images runs
 	cd frontend && npm run test:unit && npm run test:e2e
 
 bench: install system-deps frontend $(BENCH_STAMP)  ## the short benchmark (under 5 minutes)

@@ -92,7 +92,10 @@ def serve(args: argparse.Namespace) -> None:
     # and it must come first so that ASYNC_MODE in .env is honoured.
     from dotenv import find_dotenv, load_dotenv
 
+    from .config import require_production_secret_key
+
     load_dotenv(find_dotenv(usecwd=True))  # the .env `flask run` reads: from the cwd up
+    require_production_secret_key()  # a missing or placeholder key in production: clear exit
     mode = args.async_mode or os.environ.get("ASYNC_MODE") or DEFAULT_ASYNC_MODE
     _monkey_patch(mode)
     fd_limit = raise_open_file_limit()

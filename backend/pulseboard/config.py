@@ -32,6 +32,48 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+#: SECRET_KEY values that mean "never set": deploy.env.example's placeholder
+#: (``change-me-to-a-long-random-string``) and the like, compared lowercased.
+PLACEHOLDER_SECRET_PREFIXES = ("change-me", "changeme", "change_me", "replace-me", "your-secret")
+
+
+def is_production(env: dict) -> bool:
+    """Whether ``env`` describes a production server: a Postgres ``DATABASE_URL``.
+
+    SQLite (the default of ``make run``) is a single host, where a persisted
+    random key is fine; Postgres means shared storage, i.e. several workers
+    (compose) that must all sign tokens with one key the operator chose.
+    """
+    return (env.get("DATABASE_URL") or "").startswith(("postgresql", "postgres:"))
+
+
+def production_secret_key_problem(env: dict | None = None) -> str | None:
+    """Why ``SECRET_KEY`` is unfit for production, or None when it is fine (or not production).
+
+    :param env: the variables to read; ``os.environ`` when omitted.
+    """
+    env = os.environ if env is None else env
+    if not is_production(env):
+        return None
+    key = (env.get("SECRET_KEY") or "").strip()
+    if not key:
+        return ("SECRET_KEY is not set. With a Postgres DATABASE_URL (production) every worker "
+                "must share one secret key: set SECRET_KEY (e.g. in deploy.env) to the output of "
+                "python -c \"import secrets; print(secrets.token_hex(32))\"")
+    if key.lower().startswith(PLACEHOLDER_SECRET_PREFIXES):
+        return (f"SECRET_KEY is still the placeholder {key!r} of deploy.env.example: anyone can "
+                "sign login tokens with it. Set it to the output of "
+                "python -c \"import secrets; print(secrets.token_hex(32))\"")
+    return None
+
+
+def require_production_secret_key(env: dict | None = None) -> None:
+    """Stop with a clear message when production runs without a real SECRET_KEY."""
+    problem = production_secret_key_problem(env)
+    if problem:
+        raise SystemExit(f"pulseboard: refusing to start: {problem}")
+
+
 def from_environment(instance_path: Path, env: dict | None = None) -> dict:
     """Build the configuration mapping from environment variables.
 
