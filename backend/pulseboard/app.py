@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from flask import Flask
 
-from . import __version__, event_context, schema
+from . import __version__, devserver_websocket, event_context, schema
 from .api import health, spa
 from .auth.api import bp as auth_bp
 from .config import from_environment
@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
     )
     app.wsgi_app = NoWebSocketCompression(app.wsgi_app)  # outside Socket.IO's middleware
+    devserver_websocket.install(app)  # `flask run`: no 500 + traceback when a WebSocket ends
     event_context.route_socketio_path(app)
 
     # Services live on the app, shared by its namespaces and blueprints.
