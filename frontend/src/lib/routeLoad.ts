@@ -16,7 +16,8 @@ export const routeLoadFailure = shallowRef<RouteLoadFailure | null>(null)
 /** Whether `error` is a failed dynamic import (Chromium, Firefox and Safari word it differently). */
 export function isChunkLoadError(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error)
-  return /dynamically imported module|module script failed|Importing a module script|error loading dynamically/i.test(
+  // Vite's preload helper fails first when the page's CSS cannot be fetched.
+  return /dynamically imported module|module script failed|Importing a module script|error loading dynamically|Unable to preload/i.test(
     message,
   )
 }
