@@ -10,7 +10,7 @@ SYSTEM_STAMP := $(VENV)/.system-deps
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help install run dev frontend test test-backend test-stack test-frontend lint bench \
-	bench-full bench-smoke system-deps clean
+	bench-full bench-smoke system-deps screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -66,6 +66,11 @@ test-stack: install system-deps frontend  ## nginx + Redis + Postgres + two work
 
 test-frontend: install system-deps frontend  ## Vitest against a real backend, then Playwright
 	cd frontend && npm run test:unit && npm run test:e2e
+
+# The README's images, from the specs that take them, signed in as `demo`
+# (test runs save theirs in the ignored test-output/ instead).
+screenshots: install system-deps frontend  ## refresh docs/screenshots (the README's images)
+	cd frontend && PB_SCREENSHOTS=docs/screenshots npx playwright test auth chat console dashboard debug tasks
 
 bench-smoke: install $(BENCH_STAMP)  ## a seconds-long run of the benchmark harness
 	$(BIN)/pytest tests/bench

@@ -60,7 +60,8 @@ export const test = base.extend<{ account: Account; signedIn: Page }>({
     await use(url)
   },
   account: async ({ baseURL }, use) => {
-    await use(await registerUser(baseURL as string, 'e2e'))
+    // The README's screenshots show a demo account, never a test one.
+    await use(await registerUser(baseURL as string, process.env.PB_SCREENSHOTS ? 'demo' : 'e2e'))
   },
   signedIn: async ({ page, account }, use) => {
     await signInPage(page, account)
