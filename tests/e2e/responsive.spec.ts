@@ -64,6 +64,13 @@ for (const viewport of WIDTHS) {
     await input.press('Enter')
     await expect(page.getByTestId('chat-text').filter({ hasText: `hello at ${viewport.width} px` })).toBeVisible()
     await screenshot(page, `chat-${viewport.width}`)
+
+    for (const path of ['debug', 'console']) {
+      await page.goto(`/${path}`)
+      await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'connected')
+      await noSidewaysScroll(page)
+      await screenshot(page, `${path}-${viewport.width}`)
+    }
     await page.context().close()
   })
 }
