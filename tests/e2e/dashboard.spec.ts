@@ -14,6 +14,8 @@ test('live charts receive points and the picker adds and removes streams', async
   // The sine produces ten points a second: the window keeps growing.
   await expect.poll(() => points(page, 'demo.sine')).toBeGreaterThan(before + 5)
   await expect(sine.locator('canvas').first()).toBeVisible()
+  // Each chart says what it keeps (from the stream's window_points / interval_ms when the server sends them).
+  await expect(sine.getByTestId('chart-keeps')).toContainText(/^Keeps the last /)
   await expect.poll(() => points(page, 'demo.sine'), { timeout: 20_000 }).toBeGreaterThan(60)
   await screenshot(page, 'dashboard')
 
