@@ -14,7 +14,7 @@ LOCK := backend/requirements.lock
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: help install run dev frontend test test-backend test-stack test-frontend test-images \
-	lint lock bench bench-full bench-smoke system-deps image-deps clean
+	lint lock bench bench-full bench-smoke system-deps image-deps screenshots clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -89,6 +89,11 @@ test-images: install system-deps image-deps $(NPM_STAMP)  ## the compose stack, 
 
 test-frontend: install system-deps frontend  ## Vitest against a real backend, then Playwright
 	cd frontend && npm run test:unit && npm run test:e2e
+
+# The README's images, from the specs that take them, signed in as `demo`
+# (test runs save theirs in the ignored test-output/ instead).
+screenshots: install system-deps frontend  ## refresh docs/screenshots (the README's images)
+	cd frontend && PB_SCREENSHOTS=docs/screenshots npx playwright test auth chat console dashboard debug tasks
 
 bench-smoke: install $(BENCH_STAMP)  ## a seconds-long run of the benchmark harness
 	$(BIN)/pytest tests/bench

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from flask import Flask
 
-from . import __version__, event_context, schema, transport
+from . import __version__, devserver_websocket, event_context, schema, transport
 from .api import health, spa
 from .auth.api import bp as auth_bp
 from .auth.tokens import verify_token
@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     guards = transport.install(app, socketio)  # wraps app.wsgi_app in the polling guard
     app.wsgi_app = ConnectionGate(app.wsgi_app, lambda token: verify_token(token, app.config),
                                   guards.sessions.is_member)
+    devserver_websocket.install(app)  # `flask run`: no 500 + traceback when a WebSocket ends
     event_context.route_socketio_path(app)
     socketio.on_namespace(RootNamespace())  # `/` refuses connections without a token too
 

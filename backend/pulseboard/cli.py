@@ -163,8 +163,38 @@ def emit(args: argparse.Namespace) -> None:
     _emitter(args).emit(args.event, data, namespace=args.namespace, room=args.room)
 
 
+def _database_url(args: argparse.Namespace) -> str:
+    """``--database-url``, else ``DATABASE_URL``, else the server's own default (SQLite)."""
+    from dotenv import find_dotenv, load_dotenv
+
+    load_dotenv(find_dotenv(usecwd=True))  # the .env the server reads
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from flask import Flask
+
+    # create_app's import name: the same instance folder, so the same default database.
+    instance = Flask("pulseboard.app", instance_relative_config=True).instance_path
+    return f"sqlite:///{os.path.join(instance, 'pulseboard.db')}"
+
+
 def publish_point(args: argparse.Namespace) -> None:
-    """Send one chart point, stamped now, to a stream's live subscribers."""
+    """Send one chart point, stamped now, to a published stream's live subscribers.
+
+    Refuses (exit status 1) a stream that was never created: nobody could be
+    subscribed to it, so the point would silently reach no one.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .emitter import check_published_stream
+
+    try:
+        check_published_stream(_database_url(args), args.stream)
+    except ValueError as exc:
+        raise SystemExit(f"pulseboard: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise SystemExit(
+            f"pulseboard: cannot read the stream list from the database: {exc}") from exc
     try:
         _emitter(args).publish_value(args.stream, args.value)
     except ValueError as exc:
@@ -197,9 +227,14 @@ def build_parser() -> argparse.ArgumentParser:
     send.set_defaults(func=emit)
 
     point = commands.add_parser(
-        "publish-point", help="send one chart point to a stream's live subscribers")
+        "publish-point",
+        help="send one chart point to a published stream's live subscribers "
+             "(the stream must exist: create it with POST /api/streams/<name>/points)")
     point.add_argument("stream", help="stream name, e.g. build.duration")
     point.add_argument("value", type=float, help="the point's value")
+    point.add_argument("--database-url", metavar="URL",
+                       help="the workers' database, where published streams are listed "
+                            "(default: DATABASE_URL)")
     _add_queue_option(point)
     point.set_defaults(func=publish_point)
     return parser

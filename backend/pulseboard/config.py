@@ -1,6 +1,6 @@
 """Configuration from the environment (and ``.env`` in development).
 
-Every setting DESIGN.md names is read here once, into a plain mapping that
+Every setting (the README's configuration table) is read here once, into a plain mapping that
 :func:`pulseboard.create_app` loads with ``app.config.from_mapping``. Tests
 pass their own mapping on top, so nothing reads ``os.environ`` after start-up.
 """

@@ -16,6 +16,13 @@ it never receives, so it cannot see acks and needs no event loop. It talks
 the channel Flask-SocketIO's workers listen on. Emits reach the clients
 connected *now*; nothing is stored, so a chart point published this way is
 not in a later subscriber's window (``POST /api/streams/<name>/points`` is).
+
+Points go only to streams that exist: a published stream is created by its
+first ``POST /api/streams/<name>/points`` (which stores its name in the
+workers' database), and no client can subscribe to any other name, so a point
+sent to one would reach nobody. :func:`check_published_stream` tells, and
+``pulseboard publish-point`` refuses unknown and server-produced names with a
+message that says how to create the stream.
 """
 
 import redis
@@ -24,6 +31,44 @@ import socketio
 from .charts.streams import NAMESPACE as CHARTS_NAMESPACE
 from .charts.streams import STREAM_NAME, stream_room
 from .wire import now_ms
+
+
+class UnknownStream(ValueError):
+    """Points were sent to a name that is no published stream."""
+
+
+def check_published_stream(database_url: str, stream: str) -> None:
+    """Raise :class:`UnknownStream` unless ``stream`` is a published stream.
+
+    :param database_url: the workers' ``DATABASE_URL`` (an SQLAlchemy URL);
+        the stream list is the ``chart_streams`` table the server keeps.
+    :raises UnknownStream: for a malformed name, a name the server produces
+        itself (``system.``, ``demo.``, ``file.``) or one never created.
+    :raises sqlalchemy.exc.SQLAlchemyError: when the database cannot be read.
+    """
+    # Imported here: a script that only emits never pays for SQLAlchemy or psutil.
+    from sqlalchemy import create_engine, text
+
+    from .charts.producers import RESERVED_PREFIXES
+
+    if not STREAM_NAME.match(stream):
+        raise UnknownStream("stream names are 1-64 of a-z, 0-9, '.', '_', '-'")
+    if stream.startswith(RESERVED_PREFIXES):
+        raise UnknownStream(f"{stream!r} is produced by the server itself; "
+                            "publish to a stream of your own")
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM chart_streams WHERE name = :name"), {"name": stream}
+            ).first()
+    finally:
+        engine.dispose()
+    if found is None:
+        raise UnknownStream(
+            f"no stream named {stream!r}: create it by publishing its first point over "
+            f"HTTP (POST /api/streams/{stream}/points), then send more with publish-point")
+
 
 #: The Redis channel Flask-SocketIO workers subscribe to unless told otherwise.
 FLASK_SOCKETIO_CHANNEL = "flask-socketio"

@@ -115,18 +115,34 @@ export class BackendProcess {
   }
 }
 
-/** A username no other test uses. */
+const demoNames = new Map<string, number>()
+
+/**
+ * A username no other test uses. With `PB_SCREENSHOTS` set (`make
+ * screenshots`, for the README) names read like people's: `alice`, `alice2`.
+ */
 export function uniqueName(prefix: string): string {
+  if (process.env.PB_SCREENSHOTS) {
+    const n = (demoNames.get(prefix) ?? 0) + 1
+    demoNames.set(prefix, n)
+    return n === 1 ? prefix : `${prefix}${n}`
+  }
   return `${prefix}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
 }
 
 /** Register a fresh user through the REST API; its password is `PASSWORD`. */
 export async function registerUser(url: string, prefix = 'user'): Promise<Session> {
-  const response = await fetch(`${url}/api/auth/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: uniqueName(prefix), password: PASSWORD }),
-  })
-  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${await response.text()}`)
-  return (await response.json()) as Session
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(`${url}/api/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: uniqueName(prefix), password: PASSWORD }),
+    })
+    if (response.status === 201) return (await response.json()) as Session
+    const body = await response.text()
+    // A readable demo name may be taken already (another spec of the run): take the next.
+    if (!(process.env.PB_SCREENSHOTS && body.includes('taken') && attempt < 20)) {
+      throw new Error(`register failed: ${response.status} ${body}`)
+    }
+  }
 }

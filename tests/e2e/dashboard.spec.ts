@@ -9,11 +9,16 @@ test('live charts receive points and the picker adds and removes streams', async
   await page.goto('/')
   const sine = page.locator('[data-testid=chart][data-stream="demo.sine"]')
   await expect(sine).toBeVisible()
+  // From its first points on, the time axis spans at least a minute (seconds, not milliseconds).
+  await expect.poll(async () => Number(await sine.getAttribute('data-points'))).toBeGreaterThan(1)
+  expect(Number(await sine.getAttribute('data-axis-span'))).toBeGreaterThanOrEqual(60)
   await expect.poll(() => points(page, 'demo.sine')).toBeGreaterThan(5)
   const before = await points(page, 'demo.sine')
   // The sine produces ten points a second: the window keeps growing.
   await expect.poll(() => points(page, 'demo.sine')).toBeGreaterThan(before + 5)
   await expect(sine.locator('canvas').first()).toBeVisible()
+  // Each chart says what it keeps (from the stream's window_points / interval_ms when the server sends them).
+  await expect(sine.getByTestId('chart-keeps')).toContainText(/^Keeps the last /)
   await expect.poll(() => points(page, 'demo.sine'), { timeout: 20_000 }).toBeGreaterThan(60)
   await screenshot(page, 'dashboard')
 

@@ -40,6 +40,26 @@ test('the 100,000-line task leaves the page responsive and the DOM bounded', asy
   await page.getByTestId('log-jump').click()
   await expect(page.getByTestId('log-follow')).toHaveText('Following')
 
+  // Search covers the whole log, with no cap on matches, and the page stays responsive.
+  await page.getByTestId('log-search').fill('of 100000')
+  await expect(page.getByTestId('log-match-count')).toHaveAttribute('data-count', '100000', { timeout: 10_000 })
+  await expect(page.getByTestId('log-match-count')).toHaveText('1 of 100,000')
+  expect(await frameDelay(page)).toBeLessThan(1_000)
+  await page.getByTestId('log-prev').click()
+  await expect(page.getByTestId('log-match-count')).toHaveText('100,000 of 100,000')
+  await page.getByTestId('log-search').fill('line 54321 of')
+  await expect(page.getByTestId('log-match-count')).toHaveText('1 of 1')
+  await expect(rows.filter({ hasText: 'line 54321 of 100000' })).toBeInViewport()
+  expect(await rows.count()).toBeLessThan(200)
+  await page.getByTestId('log-search').fill('')
+
+  // A link to a line deep in the log opens the run scrolled there.
+  const runUrl = page.url().replace(/#.*$/, '')
+  await page.goto(`${runUrl}#L50000`)
+  const deep = page.locator('[data-testid=log-row][data-seq="50000"]')
+  await expect(deep).toBeInViewport({ timeout: 60_000 })
+  await expect(deep).toHaveClass(/target/)
+
   // Another view answers a click at once.
   const started = Date.now()
   await page.getByTestId('nav-debug').click()

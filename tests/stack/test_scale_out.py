@@ -101,7 +101,7 @@ def test_outside_emitter_reaches_clients_on_every_worker(stack, connect, new_use
 
     command = subprocess.run(
         [sys.executable, "-m", "pulseboard", "publish-point", stream, "7.25",
-         "--message-queue", stack.redis.url],
+         "--message-queue", stack.redis.url, "--database-url", stack.database_url],
         capture_output=True, text=True, timeout=30,
     )
     assert command.returncode == 0, command.stderr

@@ -4,7 +4,8 @@
  * merged as they arrive; redraws are batched to one per animation frame
  * through `revisions`. Every (re)connect re-requests the selected windows.
  */
-import { onScopeDispose, reactive, ref, watch } from 'vue'
+import { useLocalStorage } from '@vueuse/core'
+import { computed, onScopeDispose, reactive, ref, watch } from 'vue'
 
 import { frameBatch } from '@/lib/frameBatch'
 import { PointWindow } from '@/lib/pointWindow'
@@ -12,6 +13,7 @@ import type { StreamInfo } from '@/types/contract'
 import { useSocket } from './useSocket'
 
 const SELECTION_KEY = 'pulseboard.dashboard.streams'
+const INFOS_KEY = 'pulseboard.dashboard.infos'
 export const DEFAULT_STREAMS = ['system.cpu', 'system.memory', 'demo.sine', 'demo.random']
 
 function loadSelection(): string[] {
@@ -39,13 +41,30 @@ export function useCharts() {
   })
   onScopeDispose(redraw.cancel)
 
+  // The last stream list seen, so an offline Dashboard still titles its charts by label.
+  const remembered = useLocalStorage<Record<string, StreamInfo>>(INFOS_KEY, {})
+  /** What is known of stream `name`: from the live list, else from the last one seen. */
+  const infoOf = (name: string): StreamInfo =>
+    streams.value.find((s) => s.name === name) ?? remembered.value[name] ?? { name, label: name, unit: '' }
+
   function windowOf(name: string): PointWindow {
     let window = windows.get(name)
     if (!window) {
-      window = new PointWindow()
+      window = PointWindow.forStream(infoOf(name))
       windows.set(name, window)
     }
     return window
+  }
+
+  /** Re-make a window made before the stream list said how much the stream keeps. */
+  function fitWindow(name: string) {
+    const old = windows.get(name)
+    if (!old) return
+    const fitted = PointWindow.forStream(infoOf(name))
+    if (fitted.maxPoints === old.maxPoints && fitted.maxAgeMs === old.maxAgeMs && fitted.gapMs === old.gapMs) return
+    fitted.merge(old.times.map((t, i) => [t, old.values[i]]))
+    windows.set(name, fitted)
+    revisions[name] = (revisions[name] ?? 0) + 1
   }
 
   function changed(name: string, added: number) {
@@ -79,6 +98,8 @@ export function useCharts() {
   charts.onConnect(async () => {
     try {
       streams.value = (await charts.request('streams', {})).streams
+      remembered.value = Object.fromEntries(streams.value.map((info) => [info.name, info]))
+      for (const name of windows.keys()) fitWindow(name)
       delete errors['']
     } catch (err) {
       errors[''] = (err as Error).message
@@ -99,7 +120,10 @@ export function useCharts() {
     revisions,
     errors,
     status: charts.status,
+    /** Whether the stream list was loaded at least once. */
+    loaded: computed(() => streams.value.length > 0),
     windowOf,
+    infoOf,
     toggle(name: string) {
       selected.value = selected.value.includes(name)
         ? selected.value.filter((s) => s !== name)

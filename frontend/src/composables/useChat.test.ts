@@ -7,6 +7,7 @@ import { effectScope, type EffectScope } from 'vue'
 import { PASSWORD, registerUser } from '../../test-support/backend'
 import { waitFor } from '../../test-support/wait'
 import { setApiBase } from '@/lib/api'
+import { DraftId } from '@/lib/draftId'
 import { getManager, resetConnections } from '@/lib/connection'
 import { useChat } from './useChat'
 import { connectSessionToSockets, useSession } from './useSession'
@@ -108,5 +109,22 @@ describe('useChat', () => {
     await waitFor(() => chat.rooms.general.messages.some((m) => m.text === 'missed three'), 10_000, 'resume')
     const after = chat.rooms.general.messages.filter((m) => m.id > lastSeen).map((m) => m.text)
     expect(after).toEqual(missed)
+  })
+
+  it('a send retried after a timeout is stored once: one client_id per draft until acked', async () => {
+    const draft = new DraftId()
+    const text = `sent twice, stored once ${Date.now()}`
+    // An ack awaited for 0 ms (almost always) times out although the server stores the
+    // message: what a slow network looks like. The user presses Send again.
+    await chat.send('general', text, draft.for('room:general', text), { timeout: 0 }).catch(() => undefined)
+    await chat.send('general', text, draft.for('room:general', text))
+    draft.acknowledge()
+    const history = (await bobSays('history', { room: 'general', limit: 50 })) as unknown as {
+      messages: { text: string }[]
+    }
+    expect(history.messages.filter((m) => m.text === text)).toHaveLength(1)
+    expect(chat.rooms.general.messages.filter((m) => m.text === text)).toHaveLength(1)
+    // The next draft, even with the same text, is a new message.
+    expect(draft.for('room:general', text)).not.toBe(draft.for('room:other', text))
   })
 })

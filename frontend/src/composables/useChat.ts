@@ -6,12 +6,13 @@
  */
 import { computed, reactive, ref } from 'vue'
 
+import { newClientId } from '@/lib/draftId'
 import { lastId, mergeById } from '@/lib/mergeById'
 import { sharedStore } from '@/lib/sharedStore'
 import type { ChatNotification, DirectMessage, RoomMessage } from '@/types/contract'
 import { useSession } from './useSession'
 import { pushToast } from './useToasts'
-import { useSocket } from './useSocket'
+import { useSocket, type RequestOptions } from './useSocket'
 
 export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
 const DEFAULT_ROOM = 'general'
@@ -47,10 +48,6 @@ function savedRooms(): string[] {
   }
 }
 
-/** A client_id that makes a retried send idempotent. */
-function clientId(): string {
-  return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
-}
 
 function createChat() {
   const chat = useSocket('/chat')
@@ -149,14 +146,19 @@ function createChat() {
     for (const { with: peer, last } of reply.conversations) mergeById(dm(peer).messages, [last])
   }
 
-  async function send(name: string, text: string): Promise<void> {
-    const reply = await chat.request('message', { room: name, text, client_id: clientId() })
+  /**
+   * Post `text` to room `name`. Pass the draft's `clientId` (lib/draftId) so
+   * that retrying a send that timed out cannot store the message twice.
+   */
+  async function send(name: string, text: string, clientId = newClientId(), options?: RequestOptions): Promise<void> {
+    const reply = await chat.request('message', { room: name, text, client_id: clientId }, options)
     const state = rooms[name] // gone if the room was left meanwhile
     if (state) mergeById(state.messages, [reply.message], state.keep)
   }
 
-  async function sendDm(peer: string, text: string): Promise<void> {
-    const reply = await chat.request('dm', { to: peer, text, client_id: clientId() })
+  /** Send a direct message; `clientId` as for `send`. */
+  async function sendDm(peer: string, text: string, clientId = newClientId(), options?: RequestOptions): Promise<void> {
+    const reply = await chat.request('dm', { to: peer, text, client_id: clientId }, options)
     mergeById(dm(peer).messages, [reply.message], KEEP_MESSAGES)
   }
 
@@ -194,6 +196,7 @@ function createChat() {
       title: note.kind === 'dm' ? `${note.from} sent you a message` : `${note.from} mentioned you in #${note.room}`,
       body: note.preview,
       to: note.kind === 'dm' ? `/chat/dm/${note.from}` : `/chat/room/${note.room}`,
+      linkLabel: note.kind === 'dm' ? `Reply to ${note.from}` : `Open #${note.room}`,
     })
   })
 

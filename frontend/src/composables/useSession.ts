@@ -4,7 +4,7 @@
  */
 import { computed, reactive, readonly } from 'vue'
 
-import { apiRequest } from '@/lib/api'
+import { apiRequest, setApiToken } from '@/lib/api'
 import { configureConnection, resetConnections } from '@/lib/connection'
 import type { Session, User } from '@/types/contract'
 
@@ -40,6 +40,7 @@ export function signOut(notice: string | null = null): void {
 
 /** Wire the socket layer to this session; called once at start-up. */
 export function connectSessionToSockets(url?: string): void {
+  setApiToken(() => state.session?.token ?? null)
   configureConnection({
     url,
     token: () => state.session?.token ?? null,
@@ -49,7 +50,7 @@ export function connectSessionToSockets(url?: string): void {
 
 /** Register or log in, and keep the session. */
 async function authenticate(kind: 'login' | 'register', username: string, password: string) {
-  const session = await apiRequest<Session>(`/api/auth/${kind}`, { body: { username, password } })
+  const session = await apiRequest<Session>(`/api/auth/${kind}`, { body: { username, password }, token: null })
   state.notice = null
   save(session)
   return session.user

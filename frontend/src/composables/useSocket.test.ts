@@ -177,6 +177,27 @@ describe('re-subscription', () => {
     expect(seen).toEqual(['reconnecting', 'connected'])
   })
 
+  it('runs onConnect again when the server sends `resync` (after a message-queue outage)', async () => {
+    connectTo(url, () => token)
+    let runs = 0
+    const { value: charts } = inScope(() => {
+      const handle = useSocket('/charts')
+      handle.onConnect(() => runs++)
+      return handle
+    })
+    await waitFor(() => runs === 1)
+    // The packet as the client's parser hands it over when the server emits
+    // `resync {reason}` (a Socket.IO EVENT on this namespace); the socket stays connected.
+    const socket = charts.socket as unknown as { onpacket(packet: object): void }
+    socket.onpacket({ type: 2, nsp: '/charts', data: ['resync', { reason: 'queue_restored' }] })
+    await waitFor(() => runs === 2)
+    expect(charts.connected.value).toBe(true)
+    charts.dispose()
+    socket.onpacket({ type: 2, nsp: '/charts', data: ['resync', { reason: 'queue_restored' }] })
+    await new Promise((r) => setTimeout(r, 50))
+    expect(runs).toBe(2) // removed with the handle
+  })
+
   it('recovers after the server restarts on the same port', async () => {
     const backend = await unitBackend().start()
     try {

@@ -4,8 +4,10 @@
  * All namespaces share one Manager (one WebSocket, see lib/connection.ts).
  * Listeners registered through the handle are removed, and the hold on the
  * namespace released, when the calling effect scope (usually a component) is
- * disposed. `onConnect` callbacks run on the first connect and on every
- * reconnect, which is where a view (re)subscribes so it recovers by itself.
+ * disposed. `onConnect` callbacks run on the first connect, on every
+ * reconnect and on every `resync` the server sends (after a message-queue
+ * outage, when events may have been lost while the socket stayed connected):
+ * that is where a view (re)subscribes, so it recovers by itself.
  */
 import type { Socket } from 'socket.io-client'
 import { computed, getCurrentScope, onScopeDispose, type ComputedRef } from 'vue'
@@ -14,6 +16,9 @@ import { acquire, release, stateOf, type ConnectionStatus } from '@/lib/connecti
 import type { ClientErrorCode, ErrorCode, Failure, Namespaces, Success } from '@/types/contract'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
+
+/** The server's "you may have missed events, subscribe again" event, on every namespace. */
+export const RESYNC_EVENT = 'resync'
 
 /** A request that failed: a `{ok:false}` ack, a timeout or no connection. */
 export class RequestError extends Error {
@@ -60,7 +65,7 @@ export interface SocketHandle<N extends string> {
   on<E extends keyof EventsOf<N> & string>(event: E, fn: (data: EventsOf<N>[E]) => void): () => void
   /** Listen to every incoming event (the Console's view of the wire). */
   onAny(fn: (event: string, ...args: unknown[]) => void): () => void
-  /** Run `fn` now if connected, and after every (re)connect. */
+  /** Run `fn` now if connected, after every (re)connect and on every server `resync`. */
   onConnect(fn: () => void): () => void
   /** Emit `event` and resolve its success ack; reject with a RequestError otherwise. */
   request<E extends keyof RequestsOf<N> & string>(
@@ -123,8 +128,14 @@ export function useSocket<N extends string>(namespace: N): SocketHandle<N> {
     },
 
     onConnect(fn) {
+      const emitter = socket as unknown as LooseEmitter
+      const rerun = () => fn()
       socket.on('connect', fn)
-      const stop = track(() => socket.off('connect', fn))
+      emitter.on(RESYNC_EVENT, rerun)
+      const stop = track(() => {
+        socket.off('connect', fn)
+        emitter.off(RESYNC_EVENT, rerun)
+      })
       if (socket.connected) queueMicrotask(() => cleanups.has(stop) && fn())
       return stop
     },

@@ -1,4 +1,8 @@
-/** App-wide toast notifications: push from anywhere, ToastStack renders them. */
+/**
+ * App-wide toast notifications: push from anywhere, ToastStack renders them.
+ * A toast says what happened in words ("pipeline #2 succeeded") and links to
+ * where it happened (the run, the room).
+ */
 import { reactive } from 'vue'
 
 export type ToastKind = 'success' | 'error' | 'info' | 'warning'
@@ -8,11 +12,13 @@ export interface Toast {
   kind: ToastKind
   title: string
   body?: string
-  /** Where a click on the toast leads (a router location). */
+  /** Where the toast's link leads (a router location)... */
   to?: string
+  /** ...and what the link says ("Open run #2"). */
+  linkLabel?: string
 }
 
-const MAX_TOASTS = 5
+const MAX_TOASTS = 3
 const toasts = reactive<Toast[]>([])
 let nextId = 1
 
@@ -22,11 +28,11 @@ export function dismissToast(id: number): void {
   if (index >= 0) toasts.splice(index, 1)
 }
 
-/** Show a toast for `ttlMs` (errors stay twice as long). */
+/** Show a toast for `ttlMs` (errors stay twice as long); the newest is first. */
 export function pushToast(toast: Omit<Toast, 'id'>, ttlMs = 6000): number {
   const id = nextId++
-  toasts.push({ ...toast, id })
-  if (toasts.length > MAX_TOASTS) toasts.splice(0, toasts.length - MAX_TOASTS)
+  toasts.unshift({ ...toast, id })
+  if (toasts.length > MAX_TOASTS) toasts.splice(MAX_TOASTS)
   setTimeout(() => dismissToast(id), toast.kind === 'error' ? ttlMs * 2 : ttlMs)
   return id
 }

@@ -5,10 +5,19 @@
 import type { ErrorBody } from '@/types/contract'
 
 let baseUrl = ''
+let currentToken: () => string | null = () => null
 
 /** Point REST calls at another origin (tests); the page's own origin by default. */
 export function setApiBase(url: string): void {
   baseUrl = url.replace(/\/$/, '')
+}
+
+/**
+ * Where REST calls find the session token: every call sends
+ * `Authorization: Bearer <token>` while someone is signed in (reads need it).
+ */
+export function setApiToken(token: () => string | null): void {
+  currentToken = token
 }
 
 /** A REST call that answered an error status, or could not be made. */
@@ -24,14 +33,19 @@ export class ApiRequestError extends Error {
   }
 }
 
-/** Call `path` (e.g. `/api/auth/login`) and return its JSON body. */
-export async function apiRequest<T>(
-  path: string,
-  init: { method?: string; body?: unknown; token?: string | null } = {},
-): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
+interface ApiInit {
+  method?: string
+  body?: unknown
+  /** The token to send; the signed-in user's when omitted, none when null. */
+  token?: string | null
+  accept?: string
+}
+
+async function send(path: string, init: ApiInit): Promise<Response> {
+  const headers: Record<string, string> = { Accept: init.accept ?? 'application/json' }
   if (init.body !== undefined) headers['Content-Type'] = 'application/json'
-  if (init.token) headers.Authorization = `Bearer ${init.token}`
+  const token = init.token === undefined ? currentToken() : init.token
+  if (token) headers.Authorization = `Bearer ${token}`
   let response: Response
   try {
     response = await fetch(`${baseUrl}${path}`, {
@@ -40,10 +54,10 @@ export async function apiRequest<T>(
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     })
   } catch {
-    throw new ApiRequestError('network', 'the server cannot be reached', 0)
+    throw new ApiRequestError('network', 'The server cannot be reached.', 0)
   }
-  const body = await response.json().catch(() => null)
   if (!response.ok) {
+    const body = await response.json().catch(() => null)
     const error = (body as { error?: ErrorBody } | null)?.error
     throw new ApiRequestError(
       error?.code ?? 'internal',
@@ -51,5 +65,16 @@ export async function apiRequest<T>(
       response.status,
     )
   }
-  return body as T
+  return response
+}
+
+/** Call `path` (e.g. `/api/auth/login`) and return its JSON body. */
+export async function apiRequest<T>(path: string, init: ApiInit = {}): Promise<T> {
+  const response = await send(path, init)
+  return (await response.json().catch(() => null)) as T
+}
+
+/** GET `path` as a Blob (a task log download), with the session's token. */
+export async function apiBlob(path: string): Promise<Blob> {
+  return (await send(path, { accept: '*/*' })).blob()
 }

@@ -14,6 +14,8 @@ export class LogBuffer {
   /** Lines dropped from the front to stay within `maxLines`. */
   dropped = 0
   lastSeq = 0
+  /** How many times `reset` ran: a view of the lines starts over when it moves. */
+  resets = 0
   private staged: LogLine[] = []
 
   constructor(readonly maxLines = MAX_LOG_LINES) {}
@@ -50,6 +52,7 @@ export class LogBuffer {
   }
 
   reset(): void {
+    this.resets++
     this.lines.length = 0
     this.staged = []
     this.dropped = 0

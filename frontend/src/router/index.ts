@@ -2,6 +2,7 @@
 import { createRouter, createWebHistory } from 'vue-router'
 
 import { useSession } from '@/composables/useSession'
+import { isChunkLoadError, routeLoadFailure } from '@/lib/routeLoad'
 import DashboardView from '@/views/DashboardView.vue'
 import LoginView from '@/views/LoginView.vue'
 
@@ -51,6 +52,17 @@ router.beforeEach((to) => {
   return true
 })
 
-router.afterEach((to) => {
+router.afterEach((to, _from, failure) => {
+  if (failure) return
+  routeLoadFailure.value = null
   document.title = to.meta.title ? `${to.meta.title} · Pulseboard` : 'Pulseboard'
+})
+
+// A lazy page that cannot load (offline) would otherwise leave the click doing nothing.
+router.onError((error, to) => {
+  if (!isChunkLoadError(error)) throw error
+  routeLoadFailure.value = {
+    to: to.fullPath,
+    message: `The ${to.meta.title ?? 'page'} page could not be loaded: the server cannot be reached.`,
+  }
 })

@@ -1,5 +1,5 @@
 /**
- * The event contract of DESIGN.md as TypeScript types: every namespace's
+ * The event contract of docs/contract.md as TypeScript types: every namespace's
  * client→server events (payload and ack) and server→client events.
  * Keep this file in step with the contract; the views only speak through it.
  */
@@ -45,6 +45,22 @@ export interface Session {
   user: User
 }
 
+// -- health (REST, no token) ---------------------------------------------------
+
+/** `GET /api/health`: `degraded` (still HTTP 200) while the message queue is down. */
+export interface Health {
+  status: 'ok' | 'degraded'
+  version?: string
+  /** null when the worker runs without a message queue. */
+  queue?: 'up' | 'down' | null
+  message_queue?: string | null
+}
+
+/** Sent on every namespace after a message-queue outage: subscribe again. */
+export interface Resync {
+  reason?: string
+}
+
 // -- /charts -------------------------------------------------------------------
 
 /** `[t_ms, value]` */
@@ -54,6 +70,10 @@ export interface StreamInfo {
   name: string
   label: string
   unit: string
+  /** How many points the server keeps for the stream (its window); older servers leave it out. */
+  window_points?: number
+  /** The producer's sampling interval; null for streams fed from outside (published). */
+  interval_ms?: number | null
 }
 
 export interface PointsFrame {
@@ -223,7 +243,7 @@ export interface ChatRequests {
     payload: { with: string; before_id?: number; after_id?: number }
     reply: { messages: DirectMessage[]; has_more?: boolean }
   }
-  // Extensions beyond DESIGN.md's list: every room, and the caller's DM conversations.
+  // Every room, and the caller's DM conversations.
   rooms: { payload: Record<string, never>; reply: { rooms: { name: string; online: number }[] } }
   conversations: {
     payload: Record<string, never>

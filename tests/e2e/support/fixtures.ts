@@ -5,7 +5,7 @@
  */
 import { test as base, expect, type Browser, type Page } from '@playwright/test'
 import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 import { PASSWORD, registerUser, uniqueName } from '../../../frontend/test-support/backend'
 import type { Session } from '../../../frontend/src/types/contract'
@@ -16,7 +16,14 @@ export { PASSWORD, expect, registerUser, uniqueName }
 /** A registered user: its token and `{id, username}`; the password is `PASSWORD`. */
 export type Account = Session
 
-const SCREENSHOTS = join(REPO, 'docs/screenshots')
+/**
+ * Where the specs save screenshots: an ignored folder, so `make test` leaves
+ * the checkout clean. `make screenshots` (PB_SCREENSHOTS=docs/screenshots)
+ * refreshes the README's images instead.
+ */
+export const SCREENSHOTS = process.env.PB_SCREENSHOTS
+  ? resolve(REPO, process.env.PB_SCREENSHOTS)
+  : join(REPO, 'test-output/screenshots')
 
 /** Store the session where the SPA looks for it, before any page script runs. */
 export async function signInPage(page: Page, account: Account): Promise<void> {
@@ -26,15 +33,21 @@ export async function signInPage(page: Page, account: Account): Promise<void> {
 }
 
 /** A second signed-in user in its own browser context (own storage, own socket). */
-export async function openAs(browser: Browser, baseURL: string, account: Account, path = '/'): Promise<Page> {
-  const context = await browser.newContext({ baseURL, colorScheme: 'dark', viewport: { width: 1360, height: 820 } })
+export async function openAs(
+  browser: Browser,
+  baseURL: string,
+  account: Account,
+  path = '/',
+  viewport = { width: 1360, height: 820 },
+): Promise<Page> {
+  const context = await browser.newContext({ baseURL, colorScheme: 'dark', viewport })
   const page = await context.newPage()
   await signInPage(page, account)
   await page.goto(path)
   return page
 }
 
-/** Save the current page as docs/screenshots/<name>.png for the README. */
+/** Save the current page as <SCREENSHOTS>/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled' })
@@ -47,7 +60,8 @@ export const test = base.extend<{ account: Account; signedIn: Page }>({
     await use(url)
   },
   account: async ({ baseURL }, use) => {
-    await use(await registerUser(baseURL as string, 'e2e'))
+    // The README's screenshots show a demo account, never a test one.
+    await use(await registerUser(baseURL as string, process.env.PB_SCREENSHOTS ? 'demo' : 'e2e'))
   },
   signedIn: async ({ page, account }, use) => {
     await signInPage(page, account)

@@ -1,0 +1,55 @@
+/**
+ * The server's own view of its health, from `GET /api/health`, polled while
+ * the tab is visible (and at once when it becomes visible again). `degraded`
+ * with `queue: "down"` means the message queue is unreachable: the socket may
+ * stay connected while events from other workers are lost or late.
+ */
+import { useDocumentVisibility, useIntervalFn } from '@vueuse/core'
+import { computed, shallowRef, watch } from 'vue'
+
+import { apiRequest } from '@/lib/api'
+import { sharedStore } from '@/lib/sharedStore'
+import type { Health } from '@/types/contract'
+
+/** How often the health check runs while the tab is visible. */
+export const HEALTH_POLL_MS = 10_000
+
+function createHealth(pollMs = HEALTH_POLL_MS) {
+  const health = shallowRef<Health | null>(null)
+  /** False when the last check could not reach the server. */
+  const reachable = shallowRef(true)
+  const visibility = useDocumentVisibility()
+
+  async function check(): Promise<void> {
+    try {
+      health.value = await apiRequest<Health>('/api/health', { token: null })
+      reachable.value = true
+    } catch (err) {
+      // A 503 (database down) still carries a body the server meant as health.
+      reachable.value = (err as { status?: number }).status !== 0
+    }
+  }
+
+  const poll = useIntervalFn(check, pollMs, { immediate: false })
+  watch(
+    visibility,
+    (state) => {
+      if (state === 'hidden') return poll.pause()
+      void check()
+      poll.resume()
+    },
+    { immediate: true },
+  )
+
+  return {
+    health,
+    reachable,
+    /** The message queue is down (the server says so). */
+    queueDown: computed(() => health.value?.queue === 'down'),
+    degraded: computed(() => health.value?.status === 'degraded'),
+    check,
+  }
+}
+
+/** The shared health poller; alive while any component uses it. */
+export const useHealth = sharedStore(() => createHealth())

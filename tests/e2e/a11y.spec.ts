@@ -1,0 +1,55 @@
+import AxeBuilder from '@axe-core/playwright'
+import type { Page } from '@playwright/test'
+
+import { expect, test } from './support/fixtures'
+
+/** axe-core on the page as it is: no serious or critical violation. */
+async function expectAccessible(page: Page, name: string) {
+  const results = await new AxeBuilder({ page }).analyze()
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)
+  expect(bad).toEqual([])
+}
+
+test('the login page passes axe and keeps its height between its tabs', async ({ page }) => {
+  await page.goto('/login')
+  await expectAccessible(page, 'login')
+  const card = page.locator('.panel')
+  const signIn = (await card.boundingBox())!.height
+  await page.getByTestId('tab-register').click()
+  expect((await card.boundingBox())!.height).toBe(signIn)
+  // The server's rule, as a sentence, for a password that is too short.
+  await page.getByLabel('Username').fill(`short${Date.now().toString(36)}`)
+  await page.getByLabel('Password').fill('abc')
+  await page.getByTestId('login-submit').click()
+  await expect(page.getByTestId('login-error')).toHaveText('Password must be 8-128 characters.')
+  expect((await card.boundingBox())!.height).toBe(signIn)
+})
+
+test('every signed-in page passes axe, and the keyboard reaches the navigation with a visible focus', async ({
+  signedIn: page,
+}) => {
+  await page.goto('/')
+  await expect(page.locator('[data-testid=chart][data-stream="demo.sine"] canvas').first()).toBeVisible()
+  await expectAccessible(page, 'dashboard')
+
+  // Tab from the top: the first stops are the navigation, each with a visible outline.
+  await page.keyboard.press('Tab')
+  await page.keyboard.press('Tab')
+  const focused = page.locator(':focus')
+  await expect(focused).toHaveAttribute('data-testid', 'nav-dashboard')
+  expect(await focused.evaluate((el) => getComputedStyle(el).outlineStyle)).not.toBe('none')
+  await page.keyboard.press('Tab')
+  await page.keyboard.press('Enter')
+  await expect(page).toHaveURL(/\/tasks$/)
+
+  await page.getByTestId('start-colours').click()
+  await expect(page.getByTestId('task-status')).toHaveText('succeeded', { timeout: 30_000 })
+  await expectAccessible(page, 'tasks')
+  for (const path of ['/chat/room/general', '/debug', '/console']) {
+    await page.goto(path)
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'connected')
+    await expectAccessible(page, path)
+  }
+})
