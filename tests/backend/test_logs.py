@@ -90,6 +90,10 @@ def test_pipeline_from_start_to_succeeded(logs_server, token, connect):
     assert "::step build" in texts and "[build] build ok" in texts
     assert any(line["stream"] == "stderr" and "deprecated" in line["text"] for line in lines)
     assert lines[0]["stream"] == "system" and lines[-1]["stream"] == "system"
+    # The first line names the task and its program, never the server's paths
+    # (the definitions the clients see leave the command out for that reason).
+    assert lines[0]["text"].startswith("starting pipeline (python"), lines[0]
+    assert "/" not in lines[0]["text"], lines[0]
     assert "exited with code 0" in lines[-1]["text"]
     assert all(isinstance(line["ts"], int) for line in lines)
 

@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 
-from images.e2e import run_playwright
 from support.clients import SocketClient, register, unique_name, wait_until
+from support.playwright import run_playwright
 from support.server import REPO
 
 pytestmark = pytest.mark.timeout(1200)  # the first test also builds every image
@@ -137,9 +137,8 @@ def test_a_task_runs_to_the_end_with_its_log(deployment, clients):
     assert any(t["id"] == task_id and t["status"] == "succeeded" for t in listed["tasks"])
 
 
-def test_playwright_smoke_specs_pass_in_chromium(deployment, tmp_path):
-    result = run_playwright(deployment.url, ["auth.spec.ts", "chat.spec.ts", "tasks.spec.ts"],
-                            tmp_path)
+def test_playwright_smoke_specs_pass_in_chromium(deployment):
+    result = run_playwright(deployment.url, ["auth.spec.ts", "chat.spec.ts", "tasks.spec.ts"])
     assert result.returncode == 0, f"{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
     assert re.search(r"\b\d+ passed\b", result.stdout), result.stdout
 

@@ -8,11 +8,11 @@ and enforces cancel and timeout by signalling the run's process group
 """
 
 import logging
-import shlex
 import signal
 import threading
 import time
 from collections import deque
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -181,12 +181,14 @@ class TaskRunner:
     # -- one run ---------------------------------------------------------------------
 
     def _run_process(self, run: Run) -> None:
-        command = run.definition.command
-        run.add_line("system", f"starting {shlex.join(command)}")
+        # Clients never see a definition's command (it holds the server's
+        # paths), so the log names the task and its program's file name only.
+        program = Path(run.definition.command[0]).name
+        run.add_line("system", f"starting {run.name} ({program})")
         try:
             process = spawn(run.definition, run.id)
         except OSError as exc:
-            reason = f"cannot start {command[0]!r}: {exc.strerror or exc}"
+            reason = f"cannot start {program!r}: {exc.strerror or exc}"
             run.add_line("system", reason)
             log.warning("task %d (%s): %s", run.id, run.name, reason)
             self._conclude(run, "failed", reason)
