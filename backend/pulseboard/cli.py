@@ -19,35 +19,10 @@ import sys
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 DEFAULT_ASYNC_MODE = "eventlet"
-DEFAULT_MAX_CONNECTIONS = 20_000
 #: Idle seconds before eventlet closes a keep-alive connection (it never did).
 KEEPALIVE_IDLE = 75
 #: Seconds a client may take to send a request's headers or body.
 SOCKET_TIMEOUT = 60
-
-
-def capacity_settings(env=None) -> dict:
-    """The connection and session limits of ``pulseboard serve`` from the environment.
-
-    ``MAX_CONNECTIONS`` caps the connections served at once (eventlet's pool
-    is 16 more, kept for ``/api/health``); ``MAX_GUEST_CONNECTIONS``
-    (default a quarter of it) caps connections that have not shown a token,
-    each living at most ``GUEST_TIMEOUT`` seconds (20); ``MAX_PENDING_SESSIONS``
-    (default the guest cap) caps Engine.IO sessions not yet authenticated,
-    each closed ``PENDING_SESSION_TIMEOUT`` seconds (10) after its handshake.
-    """
-    env = os.environ if env is None else env
-    max_connections = int(env.get("MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS))
-    if max_connections < 1:
-        raise SystemExit("pulseboard: MAX_CONNECTIONS must be at least 1")
-    max_guests = int(env.get("MAX_GUEST_CONNECTIONS") or max(2, max_connections // 4))
-    return {
-        "MAX_CONNECTIONS": max_connections,
-        "MAX_GUEST_CONNECTIONS": max_guests,
-        "GUEST_TIMEOUT": float(env.get("GUEST_TIMEOUT", "20")),
-        "MAX_PENDING_SESSIONS": int(env.get("MAX_PENDING_SESSIONS") or max_guests),
-        "PENDING_SESSION_TIMEOUT": float(env.get("PENDING_SESSION_TIMEOUT", "10")),
-    }
 
 
 def _monkey_patch(mode: str) -> None:
@@ -107,8 +82,8 @@ def serve(args: argparse.Namespace) -> None:
     from . import connections, create_app
     from .extensions import socketio
 
-    capacity = capacity_settings()
-    app = create_app({"ASYNC_MODE": mode, **capacity})
+    app = create_app({"ASYNC_MODE": mode})
+    capacity = app.config
     tune_garbage_collector()
     host = args.host or app.config["HOST"]
     port = args.port or app.config["PORT"]

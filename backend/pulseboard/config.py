@@ -74,6 +74,34 @@ def require_production_secret_key(env: dict | None = None) -> None:
         raise SystemExit(f"pulseboard: refusing to start: {problem}")
 
 
+DEFAULT_MAX_CONNECTIONS = 20_000
+
+
+def capacity_settings(env) -> dict:
+    """The connection and session limits from the environment.
+
+    ``MAX_CONNECTIONS`` caps the connections served at once (eventlet's pool
+    is 16 more, kept for ``/api/health``); ``MAX_GUEST_CONNECTIONS``
+    (default a quarter of it) caps connections that have not shown a token,
+    each living at most ``GUEST_TIMEOUT`` seconds (20); ``MAX_PENDING_SESSIONS``
+    (default the guest cap) caps Engine.IO sessions not yet authenticated,
+    each closed ``PENDING_SESSION_TIMEOUT`` seconds (10) after its handshake.
+    The session limits apply in every mode, ``flask run`` included; the
+    connection limits only to eventlet's server (``pulseboard serve``).
+    """
+    max_connections = int(env.get("MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS))
+    if max_connections < 1:
+        raise ValueError("MAX_CONNECTIONS must be at least 1")
+    max_guests = int(env.get("MAX_GUEST_CONNECTIONS") or max(2, max_connections // 4))
+    return {
+        "MAX_CONNECTIONS": max_connections,
+        "MAX_GUEST_CONNECTIONS": max_guests,
+        "GUEST_TIMEOUT": float(env.get("GUEST_TIMEOUT", "20")),
+        "MAX_PENDING_SESSIONS": int(env.get("MAX_PENDING_SESSIONS") or max_guests),
+        "PENDING_SESSION_TIMEOUT": float(env.get("PENDING_SESSION_TIMEOUT", "10")),
+    }
+
+
 def from_environment(instance_path: Path, env: dict | None = None) -> dict:
     """Build the configuration mapping from environment variables.
 
@@ -105,4 +133,5 @@ def from_environment(instance_path: Path, env: dict | None = None) -> dict:
         # Any request body, chunked ones included, is refused past this (413
         # `too_large`); the same bound as Socket.IO's max_http_buffer_size.
         "MAX_CONTENT_LENGTH": 1_000_000,
+        **capacity_settings(env),
     }

@@ -132,9 +132,18 @@ function createChat() {
   /** Open a DM conversation and load (or catch up on) its history. */
   async function openDm(peer: string): Promise<void> {
     const state = dm(peer)
-    const after = lastId(state.messages)
-    const reply = await chat.request('dm_history', after ? { with: peer, after_id: after } : { with: peer })
-    mergeById(state.messages, reply.messages, KEEP_MESSAGES)
+    let after = lastId(state.messages)
+    if (!after) {
+      mergeById(state.messages, (await chat.request('dm_history', { with: peer })).messages, KEEP_MESSAGES)
+      return
+    }
+    // Catching up after a reconnect or `resync`: page until nothing is missing.
+    for (let page = 0; page < MAX_RESUME_PAGES; page++) {
+      const missed = await chat.request('dm_history', { with: peer, after_id: after })
+      mergeById(state.messages, missed.messages, KEEP_MESSAGES)
+      if (!missed.has_more || !missed.messages.length) break
+      after = lastId(missed.messages)
+    }
   }
 
   async function refreshDirectory(): Promise<void> {

@@ -14,6 +14,10 @@ import type { Health } from '@/types/contract'
 /** How often the health check runs while the tab is visible. */
 export const HEALTH_POLL_MS = 10_000
 
+function isHealth(body: unknown): body is Health {
+  return typeof body === 'object' && body !== null && 'status' in body
+}
+
 function createHealth(pollMs = HEALTH_POLL_MS) {
   const health = shallowRef<Health | null>(null)
   /** False when the last check could not reach the server. */
@@ -25,8 +29,10 @@ function createHealth(pollMs = HEALTH_POLL_MS) {
       health.value = await apiRequest<Health>('/api/health', { token: null })
       reachable.value = true
     } catch (err) {
+      const failure = err as { status?: number; body?: unknown }
+      reachable.value = failure.status !== 0
       // A 503 (database down) still carries a body the server meant as health.
-      reachable.value = (err as { status?: number }).status !== 0
+      if (isHealth(failure.body)) health.value = failure.body
     }
   }
 

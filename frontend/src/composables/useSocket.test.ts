@@ -189,11 +189,11 @@ describe('re-subscription', () => {
     // The packet as the client's parser hands it over when the server emits
     // `resync {reason}` (a Socket.IO EVENT on this namespace); the socket stays connected.
     const socket = charts.socket as unknown as { onpacket(packet: object): void }
-    socket.onpacket({ type: 2, nsp: '/charts', data: ['resync', { reason: 'queue_restored' }] })
+    socket.onpacket({ type: 2, nsp: '/charts', data: ['resync', { reason: 'queue' }] })
     await waitFor(() => runs === 2)
     expect(charts.connected.value).toBe(true)
     charts.dispose()
-    socket.onpacket({ type: 2, nsp: '/charts', data: ['resync', { reason: 'queue_restored' }] })
+    socket.onpacket({ type: 2, nsp: '/charts', data: ['resync', { reason: 'queue' }] })
     await new Promise((r) => setTimeout(r, 50))
     expect(runs).toBe(2) // removed with the handle
   })

@@ -24,12 +24,15 @@ export function setApiToken(token: () => string | null): void {
 export class ApiRequestError extends Error {
   readonly code: string
   readonly status: number
+  /** The JSON body of the error response, when it had one. */
+  readonly body: unknown
 
-  constructor(code: string, message: string, status: number) {
+  constructor(code: string, message: string, status: number, body: unknown = null) {
     super(message)
     this.name = 'ApiRequestError'
     this.code = code
     this.status = status
+    this.body = body
   }
 }
 
@@ -63,6 +66,7 @@ async function send(path: string, init: ApiInit): Promise<Response> {
       error?.code ?? 'internal',
       error?.message ?? `${response.status} ${response.statusText}`,
       response.status,
+      body,
     )
   }
   return response

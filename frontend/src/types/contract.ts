@@ -50,15 +50,21 @@ export interface Session {
 /** `GET /api/health`: `degraded` (still HTTP 200) while the message queue is down. */
 export interface Health {
   status: 'ok' | 'degraded'
-  version?: string
+  version: string
+  async_mode: string
+  /** The queue's scheme (`redis`), or null without one. */
+  message_queue: string | null
   /** null when the worker runs without a message queue. */
-  queue?: 'up' | 'down' | null
-  message_queue?: string | null
+  queue: 'up' | 'down' | null
+  /** The SQLAlchemy dialect, e.g. `sqlite`, `postgresql`. */
+  db: string
+  /** `host:pid` of the answering worker. */
+  worker: string
 }
 
 /** Sent on every namespace after a message-queue outage: subscribe again. */
 export interface Resync {
-  reason?: string
+  reason: 'queue'
 }
 
 // -- /charts -------------------------------------------------------------------
@@ -89,6 +95,7 @@ export interface ChartsRequests {
 
 export interface ChartsEvents {
   points: PointsFrame
+  resync: Resync
 }
 
 // -- /logs ---------------------------------------------------------------------
@@ -159,6 +166,7 @@ export interface LogsRequests {
 export interface LogsEvents {
   lines: LinesFrame
   task: TaskUpdate
+  resync: Resync
 }
 
 // -- /debug --------------------------------------------------------------------
@@ -184,6 +192,7 @@ export interface DebugRequests {
 
 export interface DebugEvents {
   debug: DebugMessage
+  resync: Resync
 }
 
 // -- /chat ---------------------------------------------------------------------
@@ -256,6 +265,7 @@ export interface ChatEvents {
   dm: DirectMessage
   notification: ChatNotification
   presence: Presence
+  resync: Resync
 }
 
 // -- namespaces ----------------------------------------------------------------
