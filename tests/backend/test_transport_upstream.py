@@ -21,6 +21,35 @@ from pulseboard.transport import guard, packets, polling, sessions, strict_json,
 # -- upstream behaviour --------------------------------------------------------------
 
 
+#: Private names of python-socketio / python-engineio / Flask-SocketIO that
+#: pulseboard.transport and pulseboard.namespace call or replace, with the
+#: signature each relies on. An upgrade that renames or reshapes one fails here
+#: before it breaks a guard silently.
+PRIVATE_API = [
+    (socketio.Server, "_handle_eio_message", ["self", "eio_sid", "data"]),
+    (socketio.Server, "_handle_event", ["self", "eio_sid", "namespace", "id", "data"]),
+    (socketio.Server, "_send_packet", ["self", "eio_sid", "pkt"]),
+    (socketio.Server, "_handle_eio_connect", ["self", "eio_sid", "environ"]),
+    (socketio.Server, "_handle_eio_disconnect", ["self", "eio_sid", "reason"]),
+    (SocketIO, "_handle_event", ["self", "handler", "message", "namespace", "sid", "args"]),
+]
+
+
+@pytest.mark.parametrize(("owner", "name", "parameters"), PRIVATE_API,
+                         ids=[f"{o.__module__}.{o.__name__}.{n}" for o, n, _ in PRIVATE_API])
+def test_upstream_private_names_the_guards_rely_on(owner, name, parameters):
+    assert list(inspect.signature(getattr(owner, name)).parameters) == parameters
+
+
+def test_upstream_engineio_keeps_its_websocket_class_in_async():
+    """Covered by websocket.install, which swaps ``_async["websocket"]``."""
+    server = engineio.Server(async_mode="threading")
+    assert callable(server._async["websocket"])
+    sio = socketio.Server(async_mode="threading")
+    assert isinstance(sio._binary_packet, dict)
+
+
+
 def test_upstream_engineio_raises_on_a_non_digit_packet_type():
     """Covered by packets.check_engineio_packet (websocket.py, polling.py)."""
     with pytest.raises(ValueError):
