@@ -278,6 +278,7 @@ class Stack:
         self.workers: list[ServerProcess] = []
         self.nginx: Nginx | None = None
         self.database_url = ""
+        self.env: dict = {}
 
     def start(self) -> "Stack":
         """Start every service; on failure stop whatever had started."""
@@ -285,8 +286,8 @@ class Stack:
             self.postgres = Postgres().start()
             self.database_url = self.postgres.create_database("pulseboard")
             self.redis = Redis().start()
-            env = {"DATABASE_URL": self.database_url, "MESSAGE_QUEUE": self.redis.url,
-                   **self.shared_files()}
+            self.env = env = {"DATABASE_URL": self.database_url,
+                              "MESSAGE_QUEUE": self.redis.url, **self.shared_files()}
             self.workers = [ServerProcess(self.workdir / f"backend-{n}", env=env)
                             for n in (1, 2)]
             self._start_workers(self.workers)
@@ -320,6 +321,15 @@ class Stack:
                     started.result()
                 except Exception as exc:
                     raise RuntimeError(f"{exc}\n{worker.log()[-3000:]}") from exc
+
+    def extra_worker(self, name: str, **env) -> ServerProcess:
+        """One more worker beside the two, ``env`` overriding theirs (the caller stops it)."""
+        worker = ServerProcess(self.workdir / name, env={**self.env, **env})
+        try:
+            return worker.start(60)
+        except Exception as exc:
+            worker.stop()
+            raise RuntimeError(f"{exc}\n{worker.log()[-3000:]}") from exc
 
     def behind_nginx(self) -> ServerProcess:
         """The worker nginx sends this host's requests to (sticky by address)."""

@@ -12,7 +12,11 @@ adds its counts back.
 Queue state: the heartbeat and the message queue's listener report whether
 Redis answers. After an outage, once the listener has subscribed again,
 ``on_resync`` callbacks run: the server tells its clients to re-subscribe,
-since pub/sub delivered nothing meanwhile.
+since pub/sub delivered nothing meanwhile. When this worker's own publishes
+failed, clients on other workers missed them too, though those workers'
+listeners may never have broken: the resync then also goes out as a
+``resync`` command, and each other worker resyncs its own clients (it does
+not pass the command on).
 """
 
 import json
@@ -68,11 +72,14 @@ class RedisCluster:
         self.queue_up = True
         #: Something may have been published while pub/sub could not deliver it.
         self.missed = False
+        #: One of this worker's publishes was dropped: other workers' clients missed it.
+        self.publish_missed = False
         self.listening = False
         #: The queue's subscription broke and is not back yet.
         self.listener_lost = False
         self._started = False
         self._sweep = RedisLease(self, "sweep", SWEEP_MS)
+        self.on_command("resync", self._resync_requested)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -174,8 +181,26 @@ class RedisCluster:
         elif self.missed:
             self._resync()
 
+    def publish_failed(self) -> None:
+        """The queue manager dropped a publish: every worker's clients must resync."""
+        self.missed = True
+        self.publish_missed = True
+
     def _resync(self) -> None:
         self.missed = False
+        if self.publish_missed:
+            # Cleared first: a publish dropped while the command goes out sets it again.
+            self.publish_missed = False
+            if not self.send_command("resync", {"worker": self.worker_id}):
+                self.publish_missed = True
+        self._run_resync_callbacks()
+
+    def _resync_requested(self, data: dict) -> None:
+        # Another worker's publishes were dropped: resync here, never re-broadcast.
+        if data.get("worker") != self.worker_id:
+            self._run_resync_callbacks()
+
+    def _run_resync_callbacks(self) -> None:
         for callback in self._on_resync:
             try:
                 callback()
