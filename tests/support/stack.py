@@ -158,6 +158,14 @@ class Redis:
         stop_process(self.process)
         self.dir.mkdir(parents=True, exist_ok=True)
 
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): it keeps its data and connections but answers nothing."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a :meth:`pause`d server run again (SIGCONT)."""
+        os.kill(self.process.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         """Stop the server and remove its directory."""
         stop_process(self.process)

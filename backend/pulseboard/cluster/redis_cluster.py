@@ -70,6 +70,9 @@ class RedisCluster:
         self._suspects: set[str] = set()
         self._lock = threading.Lock()
         self.queue_up = True
+        #: A Redis call failed since the last republish: counts may have changed
+        #: only in the mirror (Redis may have kept its data, so ``SET XX`` works).
+        self.dirty = False
         #: Something may have been published while pub/sub could not deliver it.
         self.missed = False
         #: One of this worker's publishes was dropped: other workers' clients missed it.
@@ -108,7 +111,8 @@ class RedisCluster:
     def _beat(self) -> None:
         try:
             renewed = self.redis.set(self.alive_key, "1", xx=True, px=ALIVE_MS)
-            if not renewed:
+            if not renewed or self.dirty:
+                self.dirty = False  # cleared first: a failure meanwhile sets it again
                 self._register()
         except self.errors:
             self.mark_down()
@@ -159,6 +163,7 @@ class RedisCluster:
     def mark_down(self) -> None:
         """Redis did not answer: remember that clients may have missed emits."""
         self.missed = True
+        self.dirty = True
         if self.queue_up:
             self.queue_up = False
             log.warning("message queue unreachable: emits reach this worker's clients only "
