@@ -295,7 +295,11 @@ class Stack:
             self.database_url = self.postgres.create_database("pulseboard")
             self.redis = Redis().start()
             self.env = env = {"DATABASE_URL": self.database_url,
-                              "MESSAGE_QUEUE": self.redis.url, **self.shared_files()}
+                              "MESSAGE_QUEUE": self.redis.url, **self.shared_files(),
+                              # Every test user registers through nginx on loopback:
+                              # one client address to the workers, limited per address.
+                              "REGISTER_ADDRESS_RATE_LIMIT": "10000 per minute",
+                              "LOGIN_ADDRESS_RATE_LIMIT": "10000 per minute"}
             self.workers = [ServerProcess(self.workdir / f"backend-{n}", env=env)
                             for n in (1, 2)]
             self._start_workers(self.workers)

@@ -118,12 +118,28 @@ class TaskRunner:
 
     def _dispatch(self) -> None:
         starting = []
+        while True:
+            with self._lock:
+                if not self._queue:
+                    break
+                head = self._queue[0]
+            # Outside the lock: with Redis this is a round trip (up to its
+            # timeout when Redis stalls), and cancel and submit must not wait.
+            if not self.slots.take(head):
+                break
+            with self._lock:
+                if self._queue and self._queue[0] == head:
+                    self._queue.popleft()
+                    run = self.live[head]
+                    self._running.add(run.id)
+                    run.mark(status="running", started_at=now_ms())
+                    starting.append(run)
+                    continue
+                # Cancelled meanwhile (or another dispatch started it): look again.
+                stale = head not in self._running
+            if stale:
+                self.slots.give_back(head)
         with self._lock:
-            while self._queue and self.slots.take(self._queue[0]):
-                run = self.live[self._queue.popleft()]
-                self._running.add(run.id)
-                run.mark(status="running", started_at=now_ms())
-                starting.append(run)
             # With shared slots another worker's run may free one: look again soon.
             poll = bool(self._queue) and self.slots.shared and not self._polling
             self._polling = self._polling or poll
@@ -197,8 +213,10 @@ class TaskRunner:
         run.open_streams = 2
         self.socketio.start_background_task(self._read, run, process.stdout, "stdout")
         self.socketio.start_background_task(self._read, run, process.stderr, "stderr")
-        stopped_for = self._supervise(run, process)
-        process.stdin.close()  # the guard's lifeline; the run is over
+        try:
+            stopped_for = self._supervise(run, process)
+        finally:
+            process.stdin.close()  # the guard's lifeline; the run is over
         code = process.returncode
         if stopped_for == "cancel":
             status, reason = "cancelled", f"cancelled by {run.cancel_requested_by}"
