@@ -67,6 +67,7 @@ class RedisCluster:
         self._commands: dict[str, object] = {}
         self._on_resync: list = []
         self._on_lost: list = []
+        self._on_rejoined: list = []
         self._suspects: set[str] = set()
         self._lock = threading.Lock()
         self.queue_up = True
@@ -118,6 +119,14 @@ class RedisCluster:
             self.mark_down()
             return
         self.mark_up()
+        if not renewed:
+            # Reaped while unreachable (or Redis lost its data): what this
+            # worker owned may have been settled by a survivor meanwhile.
+            for callback in self._on_rejoined:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("checking state after registering again failed")
 
     def _register(self) -> None:
         """(Re)join: alive key, registry, and this worker's counts added back."""
@@ -255,6 +264,10 @@ class RedisCluster:
     def on_workers_lost(self, callback) -> None:
         """Run ``callback(lost_ids)`` on each sweep (``lost_ids`` may be empty)."""
         self._on_lost.append(callback)
+
+    def on_rejoined(self, callback) -> None:
+        """Run ``callback()`` after this worker found its alive key gone and registered again."""
+        self._on_rejoined.append(callback)
 
     # -- commands --------------------------------------------------------------
 
