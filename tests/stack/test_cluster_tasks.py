@@ -38,7 +38,8 @@ def test_task_concurrency_is_one_limit_for_the_cluster(stack, connect, new_user)
     ids = [start(clients[n % 2], "long") for n in range(3)]  # TASK_CONCURRENCY=2 in the stack
     try:
         def statuses():
-            tasks = requests.get(f"{stack.nginx.url}/api/tasks", timeout=10).json()["tasks"]
+            tasks = requests.get(f"{stack.nginx.url}/api/tasks", timeout=10,
+                                 headers={"Authorization": f"Bearer {token}"}).json()["tasks"]
             return {t["id"]: t["status"] for t in tasks if t["id"] in ids}
 
         assert wait_until(lambda: list(statuses().values()).count("running") == 2, 15)
@@ -87,7 +88,8 @@ def test_a_killed_workers_run_is_failed_and_its_processes_end(stack, connect, ne
         assert ack["ok"] is False and ack["error"]["code"] == "bad_request"
     finally:
         victim.start(60)
-    body = requests.get(f"{victim.url}/api/tasks/{task_id}", timeout=10).json()
+    body = requests.get(f"{victim.url}/api/tasks/{task_id}", timeout=10,
+                        headers={"Authorization": f"Bearer {token}"}).json()
     assert body["task"]["status"] == "failed"
     assert process_gone(grandchild)
 
