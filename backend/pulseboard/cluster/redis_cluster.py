@@ -6,8 +6,10 @@ worker at a time (the ``sweep`` lease) looks for listed workers whose key
 expired, twice in a row, and reaps them: their shared counts are subtracted
 (presence expires with the worker) and ``on_workers_lost`` callbacks settle
 what they owned (task runs). A worker that finds its own key gone (Redis
-restarted empty, or it was reaped while unreachable) registers again and
-adds its counts back.
+restarted empty, or it was reaped while unreachable) registers again, adds
+its counts back and runs ``on_rejoined`` callbacks (stop what a survivor
+settled). After any failed Redis call the first good beat also adds the
+counts back: a change made while Redis stalled lives only in the mirror.
 
 Queue state: the heartbeat and the message queue's listener report whether
 Redis answers. After an outage, once the listener has subscribed again,
