@@ -78,8 +78,12 @@ def scaled_stack(workdir: Path, async_mode: str = "eventlet", env: dict | None =
     workers: list[ServerProcess] = []
     try:
         redis = Redis().start()
+        # Every simulated user registers through nginx on loopback: one address
+        # to the workers, which limit registrations per address.
         shared = {"MESSAGE_QUEUE": redis.url,
-                  "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}", **(env or {})}
+                  "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}",
+                  "REGISTER_ADDRESS_RATE_LIMIT": "100000 per minute",
+                  "LOGIN_ADDRESS_RATE_LIMIT": "100000 per minute", **(env or {})}
         for i in range(2):  # one after the other: they share the SQLite file
             workers.append(_worker(workdir / f"worker{i}", async_mode, shared))
             workers[-1].start(timeout=60)

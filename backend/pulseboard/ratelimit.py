@@ -113,9 +113,10 @@ AUTH_LIMITS = {
     "LOGIN_ADDRESS_RATE_LIMIT": "30 per minute",   # attempts per client address
     "REGISTER_ADDRESS_RATE_LIMIT": "20 per minute",
 }
-#: Peers whose ``X-Real-IP`` is believed: where the project's nginx runs (the
-#: same host, or a container network). ``TRUSTED_PROXIES`` replaces the list.
-DEFAULT_TRUSTED = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
+#: Peers whose ``X-Real-IP`` is believed: nginx on the same host. Any other
+#: network (compose's, with nginx in a container) is set by ``TRUSTED_PROXIES``:
+#: a private range may hold clients that reach a worker directly.
+DEFAULT_TRUSTED = "127.0.0.0/8,::1/128"
 
 
 def networks(spec: str) -> list:
@@ -129,7 +130,8 @@ def client_address(remote_addr: str | None, real_ip: str | None, trusted: list) 
 
     nginx sets ``X-Real-IP`` to the address it was connected from, replacing
     whatever the client sent; ``X-Forwarded-For`` is never used, since a
-    client can put anything at its start.
+    client can put anything at its start. A loopback ``X-Real-IP`` is never
+    believed: the loopback exemption is for the direct peer only.
     """
     try:
         peer = ipaddress.ip_address(remote_addr or "")
@@ -137,9 +139,11 @@ def client_address(remote_addr: str | None, real_ip: str | None, trusted: list) 
         return remote_addr or "unknown"
     if real_ip and any(peer in network for network in trusted):
         try:
-            return str(ipaddress.ip_address(real_ip.strip()))
+            named = ipaddress.ip_address(real_ip.strip())
         except ValueError:
-            pass
+            named = None
+        if named is not None and not named.is_loopback:
+            return str(named)
     return str(peer)
 
 
@@ -160,16 +164,15 @@ class AuthLimits:
 
         A client on the server's own host (loopback, no proxy in between) is
         not limited per address: health checks, scripts and test harnesses.
+        A request carrying ``X-Real-IP`` came through a proxy, or names an
+        address it wants counted as: never exempt.
         """
-        import ipaddress
-
-
-        address = client_address(request.remote_addr, request.headers.get("X-Real-IP"),
-                                 self.trusted)
+        real_ip = request.headers.get("X-Real-IP")
+        address = client_address(request.remote_addr, real_ip, self.trusted)
         if kind == "login" and username:
             self.limiters["LOGIN_USER_RATE_LIMIT"].hit(username.lower(), "login attempts")
         try:
-            local = ipaddress.ip_address(address).is_loopback
+            local = real_ip is None and ipaddress.ip_address(request.remote_addr).is_loopback
         except ValueError:
             local = False
         if not local:

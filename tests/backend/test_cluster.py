@@ -11,21 +11,11 @@ import time
 import pytest
 import socketio
 
+from pulseboard.cluster import cluster_of
 from pulseboard.cluster.local import LocalCluster
 from pulseboard.logs.process import GUARD
 from support.clients import wait_until
 from support.tasks import process_gone
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    from support.stack import Redis
-
-    server = Redis().start()
-    yield server.url
-    server.stop()
 
 
 def worker(url):
@@ -96,6 +86,13 @@ def test_the_local_cluster_is_the_whole_cluster():
     assert counts.add("r", "u", 1) == 1 and counts.add("r", "u", 1) == 2
     assert counts.add("r", "u", -1) == 1 and counts.add("r", "u", -1) == 0
     assert local.is_alive(local.worker_id) and not local.is_alive("elsewhere:1")
+
+
+def test_a_socketio_without_a_bound_cluster_is_an_error():
+    # A fresh LocalCluster per caller would give each feature its own state.
+    unbound = socketio.Server()
+    with pytest.raises(RuntimeError, match="no cluster is bound"):
+        cluster_of(unbound)
 
 
 def test_the_guard_kills_the_group_when_its_worker_goes_away(tmp_path):

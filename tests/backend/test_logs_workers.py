@@ -1,13 +1,16 @@
 """Two workers sharing a database and a Redis message queue: /logs and /debug across them."""
 
+import os
 import shutil
+import signal
+import time
 
 import pytest
 
 from support.clients import post_debug, register, unique_name
 from support.server import ServerProcess
 from support.stack import Redis
-from support.tasks import frame_lines, start, wait_final, write_tasks
+from support.tasks import frame_lines, start, start_server, wait_final, wait_for_step, write_tasks
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +72,34 @@ def test_debug_messages_reach_subscribers_on_every_worker(workers, connect):
     for client in (on_a, on_b):
         events = client.wait_for("debug", lambda e: any(x["message"] == "wanted" for x in e))
         assert [e["message"] for e in events] == ["wanted"]
+
+
+def test_a_redis_stall_does_not_hold_up_cancel(tmp_path, connect):
+    """Queued runs poll for a cluster slot (a Redis round trip): with Redis frozen each
+    poll waits its 2 s timeout, and a cancel must not wait behind it."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (run scripts/install-system-deps.sh)")
+    queue = Redis().start()
+    server = None
+    try:
+        server = start_server(tmp_path, env={"TASK_CONCURRENCY": "1", "MESSAGE_QUEUE": queue.url})
+        client = connect(server, "/logs", register(server.url)["token"])
+        running = start(client, "long")
+        wait_for_step(client, running)
+        start(client, "long")  # queued: it looks for a slot every 0.5 s
+        os.kill(queue.process.pid, signal.SIGSTOP)
+        try:
+            time.sleep(1)
+            waits = []
+            for _ in range(10):  # repeated cancels of the running run: no Redis on that path
+                began = time.monotonic()
+                client.call("cancel", {"task_id": running}, timeout=15)
+                waits.append(time.monotonic() - began)
+                time.sleep(0.2)
+        finally:
+            os.kill(queue.process.pid, signal.SIGCONT)
+        assert max(waits) < 1.0, [round(w, 2) for w in waits]
+    finally:
+        if server is not None:
+            server.stop()
+        queue.stop()

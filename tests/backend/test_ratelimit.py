@@ -1,6 +1,5 @@
 """The rate limiter on ``limits``: moving window, refund, both storages, client address."""
 
-import shutil
 import time
 
 import pytest
@@ -14,17 +13,10 @@ from support.server import ServerProcess
 
 @pytest.fixture(params=["memory", "redis"])
 def storage(request):
-    """``memory://``, or the URL of a throwaway redis-server."""
+    """``memory://``, or the URL of a throwaway redis-server (the shared ``redis_url``)."""
     if request.param == "memory":
-        yield "memory://"
-        return
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed")
-    from support.stack import Redis
-
-    server = Redis().start()
-    yield server.url
-    server.stop()
+        return "memory://"
+    return request.getfixturevalue("redis_url")
 
 
 def test_moving_window_counts_per_key_and_refunds_the_newest_hit(storage):
@@ -70,7 +62,14 @@ def test_an_unreachable_redis_falls_back_to_memory():
 def test_the_proxied_address_counts_only_behind_a_trusted_proxy():
     trusted = networks(DEFAULT_TRUSTED)
     assert client_address("127.0.0.1", "203.0.113.9", trusted) == "203.0.113.9"
-    assert client_address("172.18.0.5", "203.0.113.9", trusted) == "203.0.113.9"
+    # A private network is trusted only when named: it may hold direct clients.
+    assert client_address("172.18.0.5", "203.0.113.9", trusted) == "172.18.0.5"
+    assert client_address("172.18.0.5", "203.0.113.9", networks("172.18.0.0/16")) == \
+        "203.0.113.9"
+    # A loopback X-Real-IP is never believed, even from a trusted proxy.
+    assert client_address("172.18.0.5", "127.0.0.1", networks("172.18.0.0/16")) == \
+        "172.18.0.5"
+    assert client_address("127.0.0.1", "::1", trusted) == "127.0.0.1"
     # A client on the internet cannot name another address for itself.
     assert client_address("198.51.100.4", "203.0.113.9", trusted) == "198.51.100.4"
     assert client_address("127.0.0.1", "not an address", trusted) == "127.0.0.1"
@@ -110,5 +109,25 @@ def test_login_and_register_answer_429_past_their_limits(tmp_path):
                                  json={"username": f"u{time.time_ns() % 10**9}",
                                        "password": "correct-horse"})
         assert [signup("203.0.113.20").status_code for _ in range(3)] == [201, 201, 429]
+    finally:
+        server.stop()
+
+
+def test_a_forged_loopback_x_real_ip_does_not_escape_the_address_limit(tmp_path):
+    # TRUSTED_PROXIES=none: the peer (this test) is no proxy, its header is forged.
+    server = ServerProcess(tmp_path / "server", env={
+        "TRUSTED_PROXIES": "none", "REGISTER_ADDRESS_RATE_LIMIT": "2 per minute"}).start()
+    try:
+        def signup(headers):
+            return requests.post(f"{server.url}/api/auth/register", timeout=10, headers=headers,
+                                 json={"username": f"f{time.time_ns() % 10**9}",
+                                       "password": "correct-horse"})
+
+        forged = {"X-Real-IP": "127.0.0.1"}
+        assert [signup(forged).status_code for _ in range(3)] == [201, 201, 429]
+        # Another forged address changes nothing: the limit is the real peer's.
+        assert signup({"X-Real-IP": "203.0.113.77"}).status_code == 429
+        # Without the header, a client on the server's own host is still exempt.
+        assert signup({}).status_code == 201
     finally:
         server.stop()

@@ -1,5 +1,9 @@
 """Tasks across two workers: cancel anywhere, one concurrency limit, lost runs settled."""
 
+import os
+import signal
+import time
+
 import requests
 
 from support.clients import wait_until
@@ -34,7 +38,8 @@ def test_task_concurrency_is_one_limit_for_the_cluster(stack, connect, new_user)
     ids = [start(clients[n % 2], "long") for n in range(3)]  # TASK_CONCURRENCY=2 in the stack
     try:
         def statuses():
-            tasks = requests.get(f"{stack.nginx.url}/api/tasks", timeout=10).json()["tasks"]
+            tasks = requests.get(f"{stack.nginx.url}/api/tasks", timeout=10,
+                                 headers={"Authorization": f"Bearer {token}"}).json()["tasks"]
             return {t["id"]: t["status"] for t in tasks if t["id"] in ids}
 
         assert wait_until(lambda: list(statuses().values()).count("running") == 2, 15)
@@ -83,6 +88,37 @@ def test_a_killed_workers_run_is_failed_and_its_processes_end(stack, connect, ne
         assert ack["ok"] is False and ack["error"]["code"] == "bad_request"
     finally:
         victim.start(60)
-    body = requests.get(f"{victim.url}/api/tasks/{task_id}", timeout=10).json()
+    body = requests.get(f"{victim.url}/api/tasks/{task_id}", timeout=10,
+                        headers={"Authorization": f"Bearer {token}"}).json()
     assert body["task"]["status"] == "failed"
     assert process_gone(grandchild)
+
+
+def test_a_worker_reaped_while_frozen_stops_the_runs_a_survivor_failed(stack, connect, new_user):
+    """SIGSTOP a worker past the reap time: its run is failed; on SIGCONT it must not revive it."""
+    token = new_user()["token"]
+    victim = stack.spare()
+    survivor = next(w for w in stack.workers if w is not victim)
+    owner = connect(victim, "/logs", token)
+    watcher = connect(survivor, "/logs", token)
+    task_id = start(owner, "long")  # 60 s of work: it would outlast the test
+    assert wait_until(lambda: any("worker pid" in line["text"]
+                                  for line in lines_of(watcher, task_id)), 15)
+    wait_for_step(watcher, task_id)
+    job, grandchild = find_pids(lines_of(watcher, task_id))
+    os.kill(victim.process.pid, signal.SIGSTOP)
+    try:
+        final = wait_final(watcher, task_id, timeout=40)
+        assert final["status"] == "failed" and final["reason"].startswith("worker lost")
+    finally:
+        os.kill(victim.process.pid, signal.SIGCONT)
+    # Its heartbeat finds it was reaped: the settled run's process group is stopped.
+    assert wait_until(lambda: process_gone(job) and process_gone(grandchild), 20), \
+        "the reaped worker kept running a run the cluster had failed"
+    time.sleep(3)  # room for a late _conclude to overwrite the outcome
+    for worker in stack.workers:
+        body = requests.get(f"{worker.url}/api/tasks/{task_id}", timeout=10,
+                            headers={"Authorization": f"Bearer {token}"}).json()
+        assert "task" in body, (worker.url, body)
+        task = body["task"]
+        assert (task["status"], task["reason"]) == (final["status"], final["reason"]), worker.url

@@ -158,6 +158,14 @@ class Redis:
         stop_process(self.process)
         self.dir.mkdir(parents=True, exist_ok=True)
 
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): it keeps its data and connections but answers nothing."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a :meth:`pause`d server run again (SIGCONT)."""
+        os.kill(self.process.pid, signal.SIGCONT)
+
     def stop(self) -> None:
         """Stop the server and remove its directory."""
         stop_process(self.process)
@@ -278,6 +286,7 @@ class Stack:
         self.workers: list[ServerProcess] = []
         self.nginx: Nginx | None = None
         self.database_url = ""
+        self.env: dict = {}
 
     def start(self) -> "Stack":
         """Start every service; on failure stop whatever had started."""
@@ -285,8 +294,12 @@ class Stack:
             self.postgres = Postgres().start()
             self.database_url = self.postgres.create_database("pulseboard")
             self.redis = Redis().start()
-            env = {"DATABASE_URL": self.database_url, "MESSAGE_QUEUE": self.redis.url,
-                   **self.shared_files()}
+            self.env = env = {"DATABASE_URL": self.database_url,
+                              "MESSAGE_QUEUE": self.redis.url, **self.shared_files(),
+                              # Every test user registers through nginx on loopback:
+                              # one client address to the workers, limited per address.
+                              "REGISTER_ADDRESS_RATE_LIMIT": "10000 per minute",
+                              "LOGIN_ADDRESS_RATE_LIMIT": "10000 per minute"}
             self.workers = [ServerProcess(self.workdir / f"backend-{n}", env=env)
                             for n in (1, 2)]
             self._start_workers(self.workers)
@@ -320,6 +333,15 @@ class Stack:
                     started.result()
                 except Exception as exc:
                     raise RuntimeError(f"{exc}\n{worker.log()[-3000:]}") from exc
+
+    def extra_worker(self, name: str, **env) -> ServerProcess:
+        """One more worker beside the two, ``env`` overriding theirs (the caller stops it)."""
+        worker = ServerProcess(self.workdir / name, env={**self.env, **env})
+        try:
+            return worker.start(60)
+        except Exception as exc:
+            worker.stop()
+            raise RuntimeError(f"{exc}\n{worker.log()[-3000:]}") from exc
 
     def behind_nginx(self) -> ServerProcess:
         """The worker nginx sends this host's requests to (sticky by address)."""

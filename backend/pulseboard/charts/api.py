@@ -42,7 +42,7 @@ def _points(body: PublishBody) -> list[list[float]]:
 @bp.get("")
 @require_token
 def list_streams():
-    """Every stream with this worker's subscriber count and producer state."""
+    """Every stream with cluster-wide subscriber count and producer state."""
     return {"streams": _service().list_streams(with_stats=True)}
 
 

@@ -26,9 +26,15 @@ def make_cluster(config: dict, socketio):
 
 
 def cluster_of(socketio):
-    """The cluster bound to ``socketio`` by :meth:`PulseboardSocketIO.init_app`."""
+    """The cluster bound to ``socketio`` by :meth:`PulseboardSocketIO.init_app`.
+
+    Raises :class:`RuntimeError` when none is bound: a fresh cluster per
+    caller would silently give each feature its own counts and leases.
+    """
     cluster = getattr(socketio, "cluster", None)
-    return cluster if cluster is not None else LocalCluster()
+    if cluster is None:
+        raise RuntimeError("no cluster is bound: call socketio.init_app(app) first")
+    return cluster
 
 
 __all__ = ["LocalCluster", "cluster_of", "make_cluster"]

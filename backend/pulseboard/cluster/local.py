@@ -79,3 +79,6 @@ class LocalCluster:
 
     def on_workers_lost(self, callback) -> None:
         """Never called: no other worker exists."""
+
+    def on_rejoined(self, callback) -> None:
+        """One process never loses its registration: ``callback`` never runs."""

@@ -14,6 +14,8 @@ pinned by ``tests/backend/test_cluster.py``:
   sign when it is subscribed again. Here it retries every second, and it
   tells the cluster when the subscription broke and when it is back, so the
   server can send ``resync`` to its clients once pub/sub delivers again.
+* A dropped publish was meant for every worker's clients, so the cluster
+  also asks every other worker to resync its own (:meth:`publish_failed`).
 """
 
 import logging
@@ -42,7 +44,7 @@ class WatchedRedisManager(RedisManager):
     def _publish(self, data):
         now = time.monotonic()
         if self._down_since is not None and now - self._last_try < RETRY_EVERY:
-            self.cluster.missed = True
+            self.cluster.publish_failed()
             return None
         self._last_try = now
         try:
@@ -55,6 +57,7 @@ class WatchedRedisManager(RedisManager):
                 self._down_since = now
                 log.info("publishing to the message queue failed: %s", exc)
             self.cluster.mark_down()
+            self.cluster.publish_failed()
             return None
         self._down_since = None
         return result

@@ -6,13 +6,19 @@ worker at a time (the ``sweep`` lease) looks for listed workers whose key
 expired, twice in a row, and reaps them: their shared counts are subtracted
 (presence expires with the worker) and ``on_workers_lost`` callbacks settle
 what they owned (task runs). A worker that finds its own key gone (Redis
-restarted empty, or it was reaped while unreachable) registers again and
-adds its counts back.
+restarted empty, or it was reaped while unreachable) registers again, adds
+its counts back and runs ``on_rejoined`` callbacks (stop what a survivor
+settled). After any failed Redis call the first good beat also adds the
+counts back: a change made while Redis stalled lives only in the mirror.
 
 Queue state: the heartbeat and the message queue's listener report whether
 Redis answers. After an outage, once the listener has subscribed again,
 ``on_resync`` callbacks run: the server tells its clients to re-subscribe,
-since pub/sub delivered nothing meanwhile.
+since pub/sub delivered nothing meanwhile. When this worker's own publishes
+failed, clients on other workers missed them too, though those workers'
+listeners may never have broken: the resync then also goes out as a
+``resync`` command, and each other worker resyncs its own clients (it does
+not pass the command on).
 """
 
 import json
@@ -63,16 +69,23 @@ class RedisCluster:
         self._commands: dict[str, object] = {}
         self._on_resync: list = []
         self._on_lost: list = []
+        self._on_rejoined: list = []
         self._suspects: set[str] = set()
         self._lock = threading.Lock()
         self.queue_up = True
+        #: A Redis call failed since the last republish: counts may have changed
+        #: only in the mirror (Redis may have kept its data, so ``SET XX`` works).
+        self.dirty = False
         #: Something may have been published while pub/sub could not deliver it.
         self.missed = False
+        #: One of this worker's publishes was dropped: other workers' clients missed it.
+        self.publish_missed = False
         self.listening = False
         #: The queue's subscription broke and is not back yet.
         self.listener_lost = False
         self._started = False
         self._sweep = RedisLease(self, "sweep", SWEEP_MS)
+        self.on_command("resync", self._resync_requested)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -101,12 +114,21 @@ class RedisCluster:
     def _beat(self) -> None:
         try:
             renewed = self.redis.set(self.alive_key, "1", xx=True, px=ALIVE_MS)
-            if not renewed:
+            if not renewed or self.dirty:
+                self.dirty = False  # cleared first: a failure meanwhile sets it again
                 self._register()
         except self.errors:
             self.mark_down()
             return
         self.mark_up()
+        if not renewed:
+            # Reaped while unreachable (or Redis lost its data): what this
+            # worker owned may have been settled by a survivor meanwhile.
+            for callback in self._on_rejoined:
+                try:
+                    callback()
+                except Exception:
+                    log.exception("checking state after registering again failed")
 
     def _register(self) -> None:
         """(Re)join: alive key, registry, and this worker's counts added back."""
@@ -152,6 +174,7 @@ class RedisCluster:
     def mark_down(self) -> None:
         """Redis did not answer: remember that clients may have missed emits."""
         self.missed = True
+        self.dirty = True
         if self.queue_up:
             self.queue_up = False
             log.warning("message queue unreachable: emits reach this worker's clients only "
@@ -174,8 +197,26 @@ class RedisCluster:
         elif self.missed:
             self._resync()
 
+    def publish_failed(self) -> None:
+        """The queue manager dropped a publish: every worker's clients must resync."""
+        self.missed = True
+        self.publish_missed = True
+
     def _resync(self) -> None:
         self.missed = False
+        if self.publish_missed:
+            # Cleared first: a publish dropped while the command goes out sets it again.
+            self.publish_missed = False
+            if not self.send_command("resync", {"worker": self.worker_id}):
+                self.publish_missed = True
+        self._run_resync_callbacks()
+
+    def _resync_requested(self, data: dict) -> None:
+        # Another worker's publishes were dropped: resync here, never re-broadcast.
+        if data.get("worker") != self.worker_id:
+            self._run_resync_callbacks()
+
+    def _run_resync_callbacks(self) -> None:
         for callback in self._on_resync:
             try:
                 callback()
@@ -225,6 +266,10 @@ class RedisCluster:
     def on_workers_lost(self, callback) -> None:
         """Run ``callback(lost_ids)`` on each sweep (``lost_ids`` may be empty)."""
         self._on_lost.append(callback)
+
+    def on_rejoined(self, callback) -> None:
+        """Run ``callback()`` after this worker found its alive key gone and registered again."""
+        self._on_rejoined.append(callback)
 
     # -- commands --------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class TaskRunner:
         self.slots = RedisSlots(self.cluster, concurrency) if self.cluster.clustered \
             else LocalSlots(concurrency)
         self.cluster.on_command("cancel", self._cancel_command)
+        self.cluster.on_rejoined(self._drop_settled)
         self.live: dict[int, Run] = {}
         self._queue: deque[int] = deque()
         self._running: set[int] = set()
@@ -108,6 +109,25 @@ class TaskRunner:
             with self.app.app_context():
                 self.cancel(data["task_id"], str(data.get("by")))
 
+    def _drop_settled(self) -> None:
+        """After this worker was reaped: stop the live runs a survivor already failed."""
+        with self.app.app_context():
+            with self._lock:
+                live = dict(self.live)
+            settled = store.final_ids(live)
+            db.session.rollback()  # only read: end the transaction
+            for task_id in sorted(settled):
+                run = live[task_id]
+                log.warning("task %d (%s) was settled while this worker was unreachable: "
+                            "stopping it", task_id, run.name)
+                with self._lock:
+                    queued = task_id in self._queue
+                    if queued:
+                        self._queue.remove(task_id)
+                        self.live.pop(task_id, None)
+                if not queued and run.process is not None:
+                    signal_group(run.process, signal.SIGKILL)
+
     def kill_all(self) -> None:
         """SIGKILL every running process group (the server is going away)."""
         for run in list(self.live.values()):
@@ -118,12 +138,28 @@ class TaskRunner:
 
     def _dispatch(self) -> None:
         starting = []
+        while True:
+            with self._lock:
+                if not self._queue:
+                    break
+                head = self._queue[0]
+            # Outside the lock: with Redis this is a round trip (up to its
+            # timeout when Redis stalls), and cancel and submit must not wait.
+            if not self.slots.take(head):
+                break
+            with self._lock:
+                if self._queue and self._queue[0] == head:
+                    self._queue.popleft()
+                    run = self.live[head]
+                    self._running.add(run.id)
+                    run.mark(status="running", started_at=now_ms())
+                    starting.append(run)
+                    continue
+                # Cancelled meanwhile (or another dispatch started it): look again.
+                stale = head not in self._running
+            if stale:
+                self.slots.give_back(head)
         with self._lock:
-            while self._queue and self.slots.take(self._queue[0]):
-                run = self.live[self._queue.popleft()]
-                self._running.add(run.id)
-                run.mark(status="running", started_at=now_ms())
-                starting.append(run)
             # With shared slots another worker's run may free one: look again soon.
             poll = bool(self._queue) and self.slots.shared and not self._polling
             self._polling = self._polling or poll
@@ -197,8 +233,10 @@ class TaskRunner:
         run.open_streams = 2
         self.socketio.start_background_task(self._read, run, process.stdout, "stdout")
         self.socketio.start_background_task(self._read, run, process.stderr, "stderr")
-        stopped_for = self._supervise(run, process)
-        process.stdin.close()  # the guard's lifeline; the run is over
+        try:
+            stopped_for = self._supervise(run, process)
+        finally:
+            process.stdin.close()  # the guard's lifeline; the run is over
         code = process.returncode
         if stopped_for == "cancel":
             status, reason = "cancelled", f"cancelled by {run.cancel_requested_by}"
@@ -242,8 +280,12 @@ class TaskRunner:
         term_at = exited_at = stopped_for = None
         killed = False
         renewed = began
+        settled = False
         while process.poll() is None or run.open_streams > 0:
-            self._persist(run)
+            if not self._persist(run) and not settled:
+                # A survivor failed the run while this worker was unreachable.
+                signal_group(process, signal.SIGKILL)
+                settled = True
             now = time.monotonic()
             if now - renewed >= SLOT_RENEW:
                 self.slots.renew([run.id])
@@ -273,18 +315,25 @@ class TaskRunner:
 
     # -- storing and publishing ---------------------------------------------------------
 
-    def _persist(self, run: Run) -> None:
-        """Store buffered lines and changed state in one commit, then hand them to the hub."""
+    def _persist(self, run: Run) -> bool:
+        """Store buffered lines and changed state in one commit, then hand them to the hub.
+
+        Returns False when the stored run was already final (settled by a
+        survivor): its state is then neither stored nor published.
+        """
         lines = run.take_lines()
         state = run.take_state()
         if not lines and state is None:
-            return
+            return True
+        saved = True
         try:
             stored = store.store_lines(run, lines)
             last_seq = run.last_seq + len(stored)
             if state is not None:
                 state["line_count"] = last_seq
-                store.save_state(state)
+                saved = store.save_state(state)
+                if not saved:
+                    state = None
             db.session.commit()
         except SQLAlchemyError:
             db.session.rollback()
@@ -294,6 +343,7 @@ class TaskRunner:
             run.last_seq = last_seq
             if state is not None:
                 self.hub.append(TASKS_ROOM, [state])
+        return saved
 
     def _publish_state(self, run: Run) -> None:
         state = run.take_state()
@@ -303,9 +353,11 @@ class TaskRunner:
     def _conclude(self, run: Run, status: str, reason: str | None,
                   exit_code: int | None = None) -> None:
         run.settle(status, reason, exit_code)
-        self._persist(run)
+        saved = self._persist(run)
         with self._lock:
             self.live.pop(run.id, None)
+        if not saved:  # already final: whoever settled it reported the end
+            return
         try:
             self.on_finished(run)
         except Exception:

@@ -36,12 +36,27 @@ def store_lines(run: Run, lines: list[tuple[int, str, str]]) -> list[dict]:
             for r in rows]
 
 
-def save_state(state: dict) -> None:
-    """Write a run's status, progress, steps, outcome and line count (no commit)."""
+def save_state(state: dict) -> bool:
+    """Write a run's status, progress, steps, outcome and line count (no commit).
+
+    A run already final in the database is left as it is (a survivor
+    settled it while its worker was unreachable); returns False then.
+    """
     fields = ("status", "progress", "steps", "exit_code", "reason",
               "started_at", "finished_at", "line_count")
-    db.session.execute(update(TaskRun).where(TaskRun.id == state["id"])
-                       .values({key: state[key] for key in fields}))
+    result = db.session.execute(
+        update(TaskRun).where(TaskRun.id == state["id"], TaskRun.status.not_in(FINAL_STATUSES))
+        .values({key: state[key] for key in fields}))
+    return result.rowcount > 0
+
+
+def final_ids(task_ids) -> set[int]:
+    """Those of ``task_ids`` whose stored run is final."""
+    task_ids = list(task_ids)
+    if not task_ids:
+        return set()
+    return set(db.session.scalars(select(TaskRun.id).where(
+        TaskRun.id.in_(task_ids), TaskRun.status.in_(FINAL_STATUSES))))
 
 
 def get_run(task_id: int) -> TaskRun | None:
