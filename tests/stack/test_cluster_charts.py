@@ -17,8 +17,9 @@ def times(client, stream):
     return [t for f in client.events("points") if f["stream"] == stream for t, _ in f["points"]]
 
 
-def streams_of(worker):
-    body = requests.get(f"{worker.url}/api/streams", timeout=5).json()
+def streams_of(worker, token):
+    body = requests.get(f"{worker.url}/api/streams", timeout=5,
+                        headers={"Authorization": f"Bearer {token}"}).json()
     return {s["name"]: s for s in body["streams"]}
 
 
@@ -47,13 +48,13 @@ def test_a_built_in_stream_has_one_producer_for_the_cluster(stack, connect, new_
     first, second = (set(times(c, "demo.sine")) for c in clients)
     overlap = first & second
     assert len(overlap) >= 15 and len(overlap) >= 0.8 * min(len(first), len(second))
-    views = [streams_of(worker)["demo.sine"] for worker in stack.workers]
+    views = [streams_of(worker, token)["demo.sine"] for worker in stack.workers]
     assert views[0]["subscribers"] == views[1]["subscribers"] >= 2
     assert views[0]["producing"] is views[1]["producing"] is True
     assert views[0]["interval_ms"] == 100
     for client in clients:
         assert client.call("unsubscribe", {"stream": "demo.sine"})["ok"]
-    assert wait_until(lambda: not streams_of(stack.workers[0])["demo.sine"]["producing"], 10)
+    assert wait_until(lambda: not streams_of(stack.workers[0], token)["demo.sine"]["producing"], 10)
 
 
 def test_the_producer_moves_when_its_worker_dies(stack, connect, new_user):
@@ -72,7 +73,7 @@ def test_the_producer_moves_when_its_worker_dies(stack, connect, new_user):
         # The lease lapses within 3 s; the survivor samples from then on.
         assert wait_until(lambda: sum(t > killed_at + 500 for t in times(watcher, "demo.random"))
                           >= 10, 20)
-        assert streams_of(survivor)["demo.random"]["producing"] is True
+        assert streams_of(survivor, token)["demo.random"]["producing"] is True
     finally:
         victim.start(60)
 

@@ -8,6 +8,8 @@ so the dashboard's ``file.*`` specs apply unchanged.
 
 import re
 
+import pytest
+
 from support.playwright import FRONTEND, run_playwright
 from support.server import REPO
 
@@ -15,11 +17,12 @@ from support.server import REPO
 SKIPPED_SPECS = ("restart.spec.ts", "offline.spec.ts")
 
 
+@pytest.mark.timeout(1500)  # the whole suite: about 5 minutes here, more on a loaded machine
 def test_playwright_suite_passes_against_the_stack(stack):
     assert (FRONTEND / "dist" / "index.html").exists(), "the SPA is not built (make frontend)"
     specs = sorted(p.name for p in (REPO / "tests" / "e2e").glob("*.spec.ts")
                    if p.name not in SKIPPED_SPECS)
-    result = run_playwright(stack.nginx.url, specs)
+    result = run_playwright(stack.nginx.url, specs, timeout=1400)
     assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
     ran = re.search(r"(\d+) passed", result.stdout)
     assert ran and int(ran.group(1)) >= len(specs), result.stdout[-2000:]
