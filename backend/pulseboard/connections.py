@@ -18,7 +18,10 @@
   answering anyone, ``/api/health`` included. :class:`ConnectionBudget`
   tells *guests* (connections that have not shown a valid token) from
   *members*: guests are at most ``max_guests`` (a newcomer closes the
-  oldest guest) and live at most ``guest_timeout`` seconds; past
+  oldest guest, unless every guest is younger than ``guest_grace``: then
+  the newcomer is answered 503, so that a flood of new guests cannot cut a
+  user's handshake before its CONNECT shows the token) and live at most
+  ``guest_timeout`` seconds; past
   ``max_connections`` a new connection closes the oldest guest, or is
   answered 503 unless it asks for ``/api/health``, for which
   ``health_reserve`` connections are kept beyond the cap.
@@ -54,13 +57,17 @@ class ConnectionBudget:
         this plus ``health_reserve``).
     :param max_guests: connections without a valid token at once.
     :param guest_timeout: seconds a connection may stay a guest.
+    :param guest_grace: seconds a new guest cannot be closed by a newcomer:
+        the time a client has to send its token after connecting.
     """
 
     def __init__(self, max_connections: int, max_guests: int | None = None,
-                 guest_timeout: float = 20.0, health_reserve: int = 16):
+                 guest_timeout: float = 20.0, health_reserve: int = 16,
+                 guest_grace: float = 2.0):
         self.max_connections = max(1, int(max_connections))
         self.max_guests = max(1, int(max_guests or max(2, self.max_connections // 4)))
         self.guest_timeout = float(guest_timeout)
+        self.guest_grace = float(guest_grace)
         self.health_reserve = int(health_reserve)
         self.guests: dict = {}  # connection -> accepted at (monotonic); oldest first
         self.members: set = set()
@@ -75,9 +82,14 @@ class ConnectionBudget:
         """A connection was accepted: it is a guest until :meth:`promote`."""
         connection.limited = False
         connection.member = False
-        self.guests[connection] = time.monotonic()
-        while len(self.guests) > self.max_guests:
-            self.evict(next(iter(self.guests)))
+        now = time.monotonic()
+        if len(self.guests) >= self.max_guests:
+            oldest, since = next(iter(self.guests.items()))
+            if now - since < self.guest_grace:
+                connection.limited = True  # every guest is fresh: refuse the newcomer
+                return
+            self.evict(oldest)
+        self.guests[connection] = now
         if len(self.guests) + len(self.members) > self.max_connections:
             oldest = next(iter(self.guests))
             if oldest is not connection:

@@ -7,6 +7,7 @@ answering anyone, ``/api/health`` included.
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
@@ -14,6 +15,8 @@ import requests
 from support.clients import SocketClient, register, wait_until
 from support.raw import RawPolling
 from support.server import ServerProcess
+
+from pulseboard.connections import ConnectionBudget
 
 CAP = 12
 
@@ -94,3 +97,36 @@ def test_a_handshake_only_session_is_closed_after_the_pending_timeout(capped_ser
         assert time.monotonic() - started < 3 + 5
     finally:
         session.close()
+
+
+class FakeSocket:
+    def shutdown(self, how):
+        self.shut = how
+
+
+def connection():
+    """What the budget touches of eventlet's protocol object."""
+    return SimpleNamespace(request=FakeSocket(), close_connection=0)
+
+
+def test_a_flood_of_new_guests_cannot_close_a_fresh_handshake():
+    budget = ConnectionBudget(12, max_guests=3, guest_grace=60)
+    handshakes = [connection() for _ in range(3)]
+    for handshake in handshakes:
+        budget.accept(handshake)
+    flood = [connection() for _ in range(20)]
+    for newcomer in flood:
+        budget.accept(newcomer)
+    # The fresh guests are kept, each newcomer is answered 503 and closed.
+    assert list(budget.guests) == handshakes
+    assert all(c.close_connection == 0 for c in handshakes)
+    assert all(c.limited for c in flood) and budget.evicted == 0
+
+
+def test_a_guest_past_its_grace_makes_room_for_a_newcomer():
+    budget = ConnectionBudget(12, max_guests=2, guest_grace=0)
+    first, second, third = connection(), connection(), connection()
+    for c in (first, second, third):
+        budget.accept(c)
+    assert list(budget.guests) == [second, third] and not third.limited
+    assert first.close_connection == 1 and budget.evicted == 1
