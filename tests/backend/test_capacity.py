@@ -7,16 +7,14 @@ answering anyone, ``/api/health`` included.
 
 import threading
 import time
-from types import SimpleNamespace
 
 import pytest
 import requests
 
+from pulseboard.connections import ConnectionBudget
 from support.clients import SocketClient, register, wait_until
 from support.raw import RawPolling
 from support.server import ServerProcess
-
-from pulseboard.connections import ConnectionBudget
 
 CAP = 12
 
@@ -104,9 +102,16 @@ class FakeSocket:
         self.shut = how
 
 
+class Connection:
+    """What the budget touches of eventlet's protocol object (hashed by identity)."""
+
+    def __init__(self):
+        self.request = FakeSocket()
+        self.close_connection = 0
+
+
 def connection():
-    """What the budget touches of eventlet's protocol object."""
-    return SimpleNamespace(request=FakeSocket(), close_connection=0)
+    return Connection()
 
 
 def test_a_flood_of_new_guests_cannot_close_a_fresh_handshake():
