@@ -26,6 +26,7 @@ import redis
 from support.server import REPO, ServerProcess, free_port, stop_process
 
 NGINX_CONF = REPO / "nginx" / "nginx.conf"
+E2E_SUPPORT = REPO / "tests" / "e2e" / "support"
 #: The built SPA nginx serves; SPA_DIST (as for the backend) points elsewhere.
 DIST = Path(os.environ.get("SPA_DIST") or REPO / "frontend" / "dist")
 
@@ -313,15 +314,20 @@ class Stack:
     def shared_files(self) -> dict:
         """The tasks file and the data file both workers read, as compose mounts them.
 
-        The data file has the keys the e2e Backend writes, so the Playwright
-        specs find the same ``file.*`` streams on the stack.
+        The data file has the keys the e2e Backend writes and the tasks file its
+        extra ``colours`` task, so the Playwright specs find the same streams and
+        tasks on the stack.
         """
         from support.tasks import write_tasks
 
         data = self.workdir / "data.json"
         data.write_text(json.dumps({"orders_per_minute": 42, "queue": {"depth": 7}}))
-        return {"TASKS_FILE": str(write_tasks(self.workdir / "tasks")),
-                "DATA_FILE": str(data), "TASK_CONCURRENCY": "2"}
+        tasks = write_tasks(self.workdir / "tasks")
+        # The e2e backend's extra task, for the log viewer's specs.
+        with tasks.open("a") as file:
+            file.write((E2E_SUPPORT / "colours.toml").read_text())
+        shutil.copy(E2E_SUPPORT / "colours.py", tasks.parent / "colours.py")
+        return {"TASKS_FILE": str(tasks), "DATA_FILE": str(data), "TASK_CONCURRENCY": "2"}
 
     @staticmethod
     def _start_workers(workers: list[ServerProcess]) -> None:

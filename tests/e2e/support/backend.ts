@@ -11,29 +11,12 @@ import { BackendProcess } from '../../../frontend/test-support/backend'
 export const REPO = resolve(__dirname, '../../..')
 
 /**
- * `colours`: ANSI colours, markup that must stay text, a long line and
- * directives, in a run of well under a second. The script is a file of its
- * own, so the runner's first line ("starting ...") does not repeat its text.
+ * `colours` (colours.toml, colours.py beside this file): ANSI colours, markup
+ * that must stay text, a long line and directives, in a run of well under a
+ * second. The stack tests (tests/support/stack.py) add the same task.
  */
-const COLOURS_TASK = `
-[tasks.colours]
-description = "ANSI colours, markup, a long line and directives: the log viewer's test run."
-command = ["{python}", "{tasks_dir}/colours.py"]
-steps = ["build"]
-timeout = 30
-`
-
-const COLOURS_SCRIPT = `import sys
-print("::step build")
-print("\\x1b[31mred alert\\x1b[0m and \\x1b[1;32mbold green\\x1b[0m")
-print("<b>not bold</b> <img src=x onerror=alert(1)>")
-print("::progress 50")
-print("needle one")
-print("long " + "x" * 400 + " END-OF-LONG-LINE")
-print("needle two", file=sys.stderr)
-print("::step-done")
-print("NEEDLE three")
-`
+const COLOURS_TASK = readFileSync(join(__dirname, 'colours.toml'), 'utf8')
+const COLOURS_SCRIPT = readFileSync(join(__dirname, 'colours.py'), 'utf8')
 
 /** The tasks file of the e2e backend: the shipped one plus `colours`. */
 export function e2eTasks(): string {
