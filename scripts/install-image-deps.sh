@@ -5,6 +5,8 @@
 # base images). podman-compose comes from PyPI with the dev extras.
 # Idempotent; needs root (or sudo) and apt. The test runs podman as root.
 set -euo pipefail
+# shellcheck source=apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
 
 declare -A PROGRAM_PACKAGE=(
   [podman]=podman
@@ -26,16 +28,4 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
-echo "installing: ${missing[*]}"
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-for attempt in 1 2 3 4 5 6; do  # another apt run may hold the dpkg lock for a while
-  if $SUDO apt-get update -qq && \
-     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
-    exit 0
-  fi
-  echo "apt-get failed (attempt $attempt), retrying in 20 s" >&2
-  sleep 20
-done
-exit 1
+apt_install "${missing[@]}"

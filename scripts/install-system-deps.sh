@@ -2,6 +2,8 @@
 # Install the Debian programs the tests need (nginx, Redis, PostgreSQL,
 # Chromium), only those missing. Idempotent; needs root (or sudo) and apt.
 set -euo pipefail
+# shellcheck source=apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
 
 declare -A PROGRAM_PACKAGE=(
   [nginx]=nginx
@@ -18,13 +20,10 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
-echo "installing: ${missing[*]}"
+apt_install "${missing[@]}"
+# Debian starts the services it installs; the tests run their own on free ports.
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts the services it installs; the tests run their own on free ports.
 for service in nginx redis-server postgresql; do
   $SUDO service "$service" stop >/dev/null 2>&1 || true
 done
