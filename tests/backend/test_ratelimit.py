@@ -131,3 +131,28 @@ def test_a_forged_loopback_x_real_ip_does_not_escape_the_address_limit(tmp_path)
         assert signup({}).status_code == 201
     finally:
         server.stop()
+
+
+def test_memory_storage_sweeps_expired_entries_once_a_second_not_every_10_ms():
+    """Pins the override of limits' name-mangled ``MemoryStorage.__schedule_expiry``."""
+    import inspect
+
+    from limits.storage import MemoryStorage
+
+    from pulseboard.ratelimit import EXPIRY_SWEEP_INTERVAL, CoarseMemoryStorage
+
+    # Upstream re-arms its sweep from every moving-window hit under this name.
+    assert "self.__schedule_expiry()" in inspect.getsource(MemoryStorage.acquire_entry)
+    assert hasattr(MemoryStorage, "_MemoryStorage__expire_events")
+    limiter = RateLimiter("sweep", "2 per 1 second")
+    storage = limiter._fallback
+    assert isinstance(storage, CoarseMemoryStorage)
+    storage.timer.join(1)  # the first sweep, armed by the constructor
+    limiter.hit("k")
+    assert storage.timer.is_alive() and storage.timer.interval == EXPIRY_SWEEP_INTERVAL
+    # Answers never depend on the sweep: an expired window is free again.
+    limiter.hit("k")
+    with pytest.raises(ApiError):
+        limiter.hit("k")
+    time.sleep(1.1)
+    limiter.hit("k")
