@@ -56,18 +56,28 @@ def test_task_concurrency_is_one_limit_for_the_cluster(stack, connect, new_user)
             wait_final(clients[1], task_id, timeout=30)
 
 
-def test_a_killed_workers_run_is_failed_and_its_processes_end(stack, connect, new_user):
-    token = new_user()["token"]
+def long_run_on_a_spare_worker(stack, connect, token):
+    """Start ``long`` on a spare worker, watched from the other one, until its job runs.
+
+    Returns ``(victim, watcher, task_id, (job, grandchild))``; the
+    victim is the worker the test may kill or freeze.
+    """
     victim = stack.spare()
     survivor = next(w for w in stack.workers if w is not victim)
     owner = connect(victim, "/logs", token)
     watcher = connect(survivor, "/logs", token)
-    task_id = start(owner, "long")
+    task_id = start(owner, "long")  # 60 s of work: it would outlast the test
     assert wait_until(lambda: any("worker pid" in line["text"]
                                   for line in lines_of(watcher, task_id)), 15)
     wait_for_step(watcher, task_id)
+    return victim, watcher, task_id, find_pids(lines_of(watcher, task_id))
+
+
+def test_a_killed_workers_run_is_failed_and_its_processes_end(stack, connect, new_user):
+    token = new_user()["token"]
+    victim, watcher, task_id, (job, grandchild) = \
+        long_run_on_a_spare_worker(stack, connect, token)
     stored = lines_of(watcher, task_id)
-    job, grandchild = find_pids(stored)
     try:
         victim.kill()
         # The guard sees its worker's end and kills the group, grandchild included.
@@ -97,15 +107,8 @@ def test_a_killed_workers_run_is_failed_and_its_processes_end(stack, connect, ne
 def test_a_worker_reaped_while_frozen_stops_the_runs_a_survivor_failed(stack, connect, new_user):
     """SIGSTOP a worker past the reap time: its run is failed; on SIGCONT it must not revive it."""
     token = new_user()["token"]
-    victim = stack.spare()
-    survivor = next(w for w in stack.workers if w is not victim)
-    owner = connect(victim, "/logs", token)
-    watcher = connect(survivor, "/logs", token)
-    task_id = start(owner, "long")  # 60 s of work: it would outlast the test
-    assert wait_until(lambda: any("worker pid" in line["text"]
-                                  for line in lines_of(watcher, task_id)), 15)
-    wait_for_step(watcher, task_id)
-    job, grandchild = find_pids(lines_of(watcher, task_id))
+    victim, watcher, task_id, (job, grandchild) = \
+        long_run_on_a_spare_worker(stack, connect, token)
     os.kill(victim.process.pid, signal.SIGSTOP)
     try:
         final = wait_final(watcher, task_id, timeout=40)
