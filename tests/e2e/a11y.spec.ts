@@ -27,9 +27,25 @@ test('the login page passes axe and keeps its height between its tabs', async ({
   expect((await card.boundingBox())!.height).toBe(signIn)
 })
 
+/** Messages at every level, more than the debug list shows without scrolling. */
+async function seedDebugMessages(page: Page, baseURL: string, token: string) {
+  const levels = ['debug', 'info', 'warning', 'error', 'success']
+  for (let i = 0; i < 40; i++) {
+    const level = levels[i % levels.length]
+    const response = await page.request.post(`${baseURL}/api/debug`, {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { level, source: 'a11y/e2e', message: `${level} message ${i} ${Date.now()}`, context: { i } },
+    })
+    expect(response.status()).toBe(202)
+  }
+}
+
 test('every signed-in page passes axe, and the keyboard reaches the navigation with a visible focus', async ({
   signedIn: page,
+  account,
+  baseURL,
 }) => {
+  await seedDebugMessages(page, baseURL as string, account.token)
   await page.goto('/')
   await expect(page.locator('[data-testid=chart][data-stream="demo.sine"] canvas').first()).toBeVisible()
   await expectAccessible(page, 'dashboard')
@@ -52,4 +68,14 @@ test('every signed-in page passes axe, and the keyboard reaches the navigation w
     await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'connected')
     await expectAccessible(page, path)
   }
+
+  // A debug message opens and closes its context from the keyboard.
+  await page.goto('/debug')
+  const row = page.locator('[data-testid=debug-list] li[data-level=error]').first()
+  await row.focus()
+  await page.keyboard.press('Enter')
+  await expect(row.locator('.context')).toBeVisible()
+  await expect(row).toHaveAttribute('aria-expanded', 'true')
+  await page.keyboard.press('Enter')
+  await expect(row.locator('.context')).toHaveCount(0)
 })
