@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 #: Feature packages; each has ``init_app(app, services)`` that creates its
 #: service on ``services``, registers its namespace and its blueprints.
-FEATURES = ("charts", "chat", "logs", "debug")
+FEATURES = ("charts", "chat", "tasks", "debug")
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -13,7 +13,7 @@ import socketio
 
 from pulseboard.cluster import cluster_of
 from pulseboard.cluster.local import LocalCluster
-from pulseboard.logs.process import GUARD
+from pulseboard.tasks.process import GUARD
 from support.clients import wait_until
 from support.tasks import process_gone
 

@@ -215,9 +215,9 @@ def test_server_warnings_are_bridged(debug_server, token, connect):
                 and f"task {task_id} " in e["message"]]
 
     warning = bridged(client.wait_for("debug", bridged))[0]
-    assert warning["level"] == "warning" and warning["source"] == "log:pulseboard.logs.runner"
+    assert warning["level"] == "warning" and warning["source"] == "log:pulseboard.tasks.runner"
     assert "cannot start 'pulseboard-no-such-program'" in warning["message"]
-    assert warning["context"]["logger"] == "pulseboard.logs.runner"
+    assert warning["context"]["logger"] == "pulseboard.tasks.runner"
     error = client.wait_for("debug", lambda e: debug_events(client, source=f"task:{task_id}"))
     assert [e["level"] for e in error if e["source"] == f"task:{task_id}"] == ["error"]
     # The bridge posts through the service; what it logs itself is not bridged back.

@@ -33,7 +33,7 @@ class StartBody(Payload):
 
 
 def _service():
-    return current_app.extensions["pulseboard"].logs
+    return current_app.extensions["pulseboard"].tasks
 
 
 @bp.get("")

@@ -1,4 +1,4 @@
-"""LogService: task definitions, runs, and exactly-once log subscriptions.
+"""TaskService: task definitions, runs, and exactly-once log subscriptions.
 
 Every line reaches a subscriber exactly once, either in the ``subscribe``
 reply or in a later ``lines`` frame, never both: under the hub's lock the
@@ -20,9 +20,9 @@ from ..rooms import Rooms
 from ..wire import ApiError
 from . import store
 from .definitions import TaskCatalog
-from .loghub import NAMESPACE, TASKS_ROOM, LogHub, task_room
 from .models import FINAL_STATUSES
 from .runner import TaskRunner
+from .taskhub import NAMESPACE, TASKS_ROOM, TaskHub, task_room
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ MAX_REPLY_LINES = 5_000
 LIST_LIMIT = 50
 
 
-class LogService:
+class TaskService:
     """The ``/logs`` feature of one worker.
 
     :param app: the Flask app (its config, and app contexts for runs).
@@ -39,7 +39,7 @@ class LogService:
 
     def __init__(self, app, socketio, on_finished=None):
         self.catalog = TaskCatalog(app.config["TASKS_FILE"])
-        self.hub = LogHub(socketio)
+        self.hub = TaskHub(socketio)
         self.runner = TaskRunner(app, socketio, self.hub, app.config["TASK_CONCURRENCY"],
                                  self._finished)
         self.on_finished = on_finished

@@ -1,4 +1,8 @@
-"""Running tasks with live logs: the ``/logs`` namespace, its runner and REST API."""
+"""The tasks feature: definitions, runs, their live output on ``/logs``, and the REST API.
+
+The namespace keeps its name ``/logs`` because outside clients rely on the
+contract (docs/contract.md); everything else is called tasks.
+"""
 
 import atexit
 import logging
@@ -12,24 +16,24 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask, services) -> None:
-    """Create the LogService, register the namespace and the REST blueprint.
+    """Create the TaskService, register the namespace and the REST blueprint.
 
     A run's end is reported on ``/debug`` when that feature is enabled
     (looked up when the run ends, so feature order does not matter).
     """
     from .api import bp
-    from .namespace import LogsNamespace
-    from .service import LogService
+    from .namespace import TasksNamespace
+    from .service import TaskService
 
     def report(task: dict) -> None:
         debug = getattr(services, "debug", None)
         if debug is not None:
             debug.report_task(task)
 
-    services.logs = LogService(app, socketio, on_finished=report)
-    socketio.on_namespace(LogsNamespace(services.logs))
+    services.tasks = TaskService(app, socketio, on_finished=report)
+    socketio.on_namespace(TasksNamespace(services.tasks))
     app.register_blueprint(bp)
-    _stop_tasks_with_the_server(services.logs)
+    _stop_tasks_with_the_server(services.tasks)
 
 
 def _stop_tasks_with_the_server(service) -> None:

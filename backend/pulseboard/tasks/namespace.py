@@ -7,8 +7,8 @@ from pydantic import Field
 
 from ..namespace import AuthNamespace
 from ..wire import Payload, ok, parse
-from .loghub import NAMESPACE
-from .service import LogService
+from .service import TaskService
+from .taskhub import NAMESPACE
 
 TaskId = Annotated[int, Field(ge=1, le=2**53)]
 
@@ -26,7 +26,7 @@ class Subscribe(Payload):
     after_seq: Annotated[int, Field(ge=0, le=2**53)] | None = None
 
 
-class LogsNamespace(AuthNamespace):
+class TasksNamespace(AuthNamespace):
     """Task runs and their live logs; see the ``/logs`` section of the contract.
 
     Every socket joins the ``tasks`` room on connect and so receives the
@@ -34,7 +34,7 @@ class LogsNamespace(AuthNamespace):
     that subscribed to that run.
     """
 
-    def __init__(self, service: LogService):
+    def __init__(self, service: TaskService):
         super().__init__(NAMESPACE)
         self.service = service
 

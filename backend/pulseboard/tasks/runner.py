@@ -21,10 +21,10 @@ from ..extensions import db
 from ..wire import ApiError, now_ms
 from . import store
 from .definitions import TaskDefinition
-from .loghub import TASKS_ROOM, task_room
 from .process import describe_exit, iter_lines, signal_group, spawn
 from .run import Run
 from .slots import LocalSlots, RedisSlots
+from .taskhub import TASKS_ROOM, task_room
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class TaskRunner:
     """Starts, queues, supervises and stops runs on this worker.
 
     :param app: the Flask app; background tasks push its app context.
-    :param hub: the :class:`~.loghub.LogHub` lines and states go through.
+    :param hub: the :class:`~.taskhub.TaskHub` lines and states go through.
     :param concurrency: how many runs may be running at once.
     :param on_finished: ``callback(run)`` once a run is final and stored.
     """

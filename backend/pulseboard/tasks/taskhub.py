@@ -1,4 +1,4 @@
-"""LogHub: one tick carries every room's ``lines`` frame, then the ``task`` events.
+"""TaskHub: one tick carries every room's ``lines`` frame, then the ``task`` events.
 
 Lines go to the room ``task:<id>``; task state objects go to the room
 ``tasks`` that every ``/logs`` socket joins. Within a tick the line frames
@@ -23,7 +23,7 @@ def task_room(task_id: int) -> str:
     return f"task:{task_id}"
 
 
-class LogHub(Hub):
+class TaskHub(Hub):
     """The ``/logs`` hub: batched ``lines`` frames and coalesced ``task`` events."""
 
     def __init__(self, socketio):
