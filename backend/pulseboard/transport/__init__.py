@@ -8,6 +8,7 @@ upgrade changes what they rely on:
 * :mod:`.packets`: Socket.IO/Engine.IO packet decoding that refuses, not raises.
 * :mod:`.guard`: every event answered, no lifecycle names, protocol errors closed.
 * :mod:`.websocket`: close codes 1002/1007/1009 and bounded fragmented messages.
+* :mod:`.batched_writes`: one write per WebSocket writer wake-up (eventlet).
 * :mod:`.polling`: every long-polling POST answered (400/411/413).
 * :mod:`.sessions`: unauthenticated sessions bounded in count and lifetime.
 """

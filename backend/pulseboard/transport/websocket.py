@@ -17,10 +17,13 @@ What they cover, per server:
   runs first and a bad packet closes the connection with 1002, as does a
   Socket.IO protocol error found later (``pulseboard_close`` on the
   Engine.IO socket, set by the packet guard).
+* eventlet: one ``sendall()`` per writer wake-up instead of one per packet
+  (:mod:`~pulseboard.transport.batched_writes`).
 """
 
 import contextlib
 
+from .batched_writes import BatchingWebSocket
 from .guard import warnings
 from .packets import ProtocolError, check_engineio_packet
 
@@ -77,6 +80,7 @@ class _EventletSocket:
         ws.Message = bounded_message_class(type(ws).Message)
         self._ws = ws
         self._eio_socket = eio_socket
+        self._writes = BatchingWebSocket(ws, eio_socket)
 
     def __getattr__(self, name):  # _sock/socket for python-engineio's settimeout
         return getattr(self._ws, name)
@@ -91,9 +95,10 @@ class _EventletSocket:
         return data
 
     def send(self, message):
-        return self._ws.send(message)
+        self._writes.send(message)
 
     def close(self):
+        self._writes.flush()  # what the writer sent last, before the close frame
         if self._ws.websocket_closed:
             return  # eventlet already sent its own close frame (1002/1007/1009)
         self._ws.close(close_data=_close_code(self._eio_socket))
