@@ -1,14 +1,16 @@
 /**
  * The Dashboard's chart streams: the list, the user's selection, and one
  * bounded PointWindow per selected stream. Incoming `points` frames are
- * merged as they arrive; redraws are batched to one per animation frame
- * through `revisions`. Every (re)connect re-requests the selected windows.
+ * merged as they arrive; each window is a frameRef (lib/frameRef), so its
+ * chart redraws at most once per animation frame. Every (re)connect
+ * re-requests the selected windows.
  */
 import { useLocalStorage } from '@vueuse/core'
-import { computed, onScopeDispose, reactive, ref, watch } from 'vue'
+import { computed, onScopeDispose, reactive, ref, watch, type ShallowRef } from 'vue'
 
-import { frameBatch } from '@/lib/frameBatch'
+import { cancelFrameTrigger, frameRef, triggerOnFrame } from '@/lib/frameRef'
 import { PointWindow } from '@/lib/pointWindow'
+import { jsonSerializer, stringsOr } from '@/lib/storedJson'
 import type { StreamInfo } from '@/types/contract'
 import { useSocket } from './useSocket'
 
@@ -16,30 +18,19 @@ const SELECTION_KEY = 'pulseboard.dashboard.streams'
 const INFOS_KEY = 'pulseboard.dashboard.infos'
 export const DEFAULT_STREAMS = ['system.cpu', 'system.memory', 'demo.sine', 'demo.random']
 
-function loadSelection(): string[] {
-  try {
-    const saved = JSON.parse(globalThis.localStorage?.getItem(SELECTION_KEY) ?? 'null') as unknown
-    return Array.isArray(saved) ? saved.filter((s): s is string => typeof s === 'string') : DEFAULT_STREAMS
-  } catch {
-    return DEFAULT_STREAMS
-  }
-}
-
 /** Live chart streams for one view; unsubscribes by itself when the view goes away. */
 export function useCharts() {
   const charts = useSocket('/charts')
   const streams = ref<StreamInfo[]>([])
-  const selected = ref<string[]>(loadSelection())
-  const windows = new Map<string, PointWindow>()
-  /** Bumped once per frame for each stream that received points: the charts redraw on it. */
-  const revisions = reactive<Record<string, number>>({})
-  const errors = reactive<Record<string, string>>({})
-  const dirty = new Set<string>()
-  const redraw = frameBatch(() => {
-    for (const name of dirty) revisions[name] = (revisions[name] ?? 0) + 1
-    dirty.clear()
+  // Read once per Dashboard, written on every change; another tab's choice applies at its next visit.
+  const selected = useLocalStorage<string[]>(SELECTION_KEY, DEFAULT_STREAMS, {
+    serializer: jsonSerializer(stringsOr(DEFAULT_STREAMS)),
+    writeDefaults: false,
+    listenToStorageChanges: false,
   })
-  onScopeDispose(redraw.cancel)
+  const windows = new Map<string, ShallowRef<PointWindow>>()
+  const errors = reactive<Record<string, string>>({})
+  onScopeDispose(() => windows.forEach(cancelFrameTrigger))
 
   // The last stream list seen, so an offline Dashboard still titles its charts by label.
   const remembered = useLocalStorage<Record<string, StreamInfo>>(INFOS_KEY, {})
@@ -47,10 +38,11 @@ export function useCharts() {
   const infoOf = (name: string): StreamInfo =>
     streams.value.find((s) => s.name === name) ?? remembered.value[name] ?? { name, label: name, unit: '' }
 
-  function windowOf(name: string): PointWindow {
+  /** Stream `name`'s window, made on first use: pass the ref itself to its chart. */
+  function windowOf(name: string): ShallowRef<PointWindow> {
     let window = windows.get(name)
     if (!window) {
-      window = PointWindow.forStream(infoOf(name))
+      window = frameRef(PointWindow.forStream(infoOf(name)))
       windows.set(name, window)
     }
     return window
@@ -58,31 +50,26 @@ export function useCharts() {
 
   /** Re-make a window made before the stream list said how much the stream keeps. */
   function fitWindow(name: string) {
-    const old = windows.get(name)
-    if (!old) return
+    const window = windows.get(name)
+    if (!window) return
+    const old = window.value
     const fitted = PointWindow.forStream(infoOf(name))
     if (fitted.maxPoints === old.maxPoints && fitted.maxAgeMs === old.maxAgeMs && fitted.gapMs === old.gapMs) return
     fitted.merge(old.times.map((t, i) => [t, old.values[i]]))
-    windows.set(name, fitted)
-    revisions[name] = (revisions[name] ?? 0) + 1
-  }
-
-  function changed(name: string, added: number) {
-    if (added === 0) return
-    dirty.add(name)
-    redraw.schedule()
+    window.value = fitted // a new object: its chart redraws at once
   }
 
   charts.on('points', (frame) => {
     const window = windows.get(frame.stream)
-    if (window) changed(frame.stream, window.merge(frame.points))
+    if (window && window.value.merge(frame.points)) triggerOnFrame(window)
   })
 
   async function subscribe(name: string) {
     try {
       const reply = await charts.request('subscribe', { stream: name })
       if (!selected.value.includes(name)) return // deselected meanwhile: no window to recreate
-      changed(name, windowOf(name).merge(reply.points))
+      const window = windowOf(name)
+      if (window.value.merge(reply.points)) triggerOnFrame(window)
       delete errors[name]
     } catch (err) {
       if (selected.value.includes(name)) errors[name] = (err as Error).message
@@ -90,6 +77,8 @@ export function useCharts() {
   }
 
   async function unsubscribe(name: string) {
+    const window = windows.get(name)
+    if (window) cancelFrameTrigger(window)
     windows.delete(name)
     delete errors[name]
     if (charts.connected.value) await charts.request('unsubscribe', { stream: name }).catch(() => undefined)
@@ -108,7 +97,6 @@ export function useCharts() {
   })
 
   watch(selected, (now, before) => {
-    globalThis.localStorage?.setItem(SELECTION_KEY, JSON.stringify(now))
     if (!charts.connected.value) return // onConnect subscribes the selection
     for (const name of now) if (!before.includes(name)) void subscribe(name)
     for (const name of before) if (!now.includes(name)) void unsubscribe(name)
@@ -117,7 +105,6 @@ export function useCharts() {
   return {
     streams,
     selected,
-    revisions,
     errors,
     status: charts.status,
     /** Whether the stream list was loaded at least once. */

@@ -9,7 +9,7 @@ import { waitFor } from '../../test-support/wait'
 import { setApiBase } from '@/lib/api'
 import { DraftId } from '@/lib/draftId'
 import { getManager, resetConnections } from '@/lib/connection'
-import { useChat } from './useChat'
+import { roomsToRejoin, useChat } from './useChat'
 import { connectSessionToSockets, useSession } from './useSession'
 import { useSocket } from './useSocket'
 import { useToasts } from './useToasts'
@@ -126,5 +126,12 @@ describe('useChat', () => {
     expect(chat.rooms.general.messages.filter((m) => m.text === text)).toHaveLength(1)
     // The next draft, even with the same text, is a new message.
     expect(draft.for('room:general', text)).not.toBe(draft.for('room:other', text))
+  })
+})
+
+describe('roomsToRejoin', () => {
+  it('joins #general first, then the saved rooms with a valid name, once each', () => {
+    expect(roomsToRejoin([])).toEqual(['general'])
+    expect(roomsToRejoin(['ops', 'general', 'ops', 'Not Valid!', 'dev'])).toEqual(['general', 'ops', 'dev'])
   })
 })

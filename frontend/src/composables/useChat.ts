@@ -4,11 +4,12 @@
  * them on any page. On every (re)connect it re-joins its rooms and fetches
  * what it missed with `resume` / `dm_history {after_id}`.
  */
+import { createSharedComposable, useDocumentVisibility, useLocalStorage } from '@vueuse/core'
 import { computed, reactive, ref } from 'vue'
 
 import { newClientId } from '@/lib/draftId'
 import { lastId, mergeById } from '@/lib/mergeById'
-import { sharedStore } from '@/lib/sharedStore'
+import { jsonSerializer, stringsOr } from '@/lib/storedJson'
 import type { ChatNotification, DirectMessage, RoomMessage } from '@/types/contract'
 import { useSession } from './useSession'
 import { pushToast } from './useToasts'
@@ -39,15 +40,10 @@ export interface DmState {
 
 export type Conversation = { kind: 'room' | 'dm'; name: string }
 
-function savedRooms(): string[] {
-  try {
-    const rooms = JSON.parse(globalThis.localStorage?.getItem(ROOMS_KEY) ?? '[]') as string[]
-    return [...new Set([DEFAULT_ROOM, ...rooms.filter((r) => ROOM_NAME.test(r))])]
-  } catch {
-    return [DEFAULT_ROOM]
-  }
+/** The rooms to join on the first connect: #general and the valid names saved. */
+export function roomsToRejoin(saved: readonly string[]): string[] {
+  return [...new Set([DEFAULT_ROOM, ...saved.filter((r) => ROOM_NAME.test(r))])]
 }
-
 
 function createChat() {
   const chat = useSocket('/chat')
@@ -58,9 +54,16 @@ function createChat() {
   const directory = ref<{ name: string; online: number }[]>([])
   /** The conversation on screen (set by the Chat view), which gets no unread count. */
   const active = ref<Conversation | null>(null)
+  const visibility = useDocumentVisibility()
+  /** The rooms joined, saved so that the next visit joins them again. */
+  const savedRooms = useLocalStorage<string[]>(ROOMS_KEY, [], {
+    serializer: jsonSerializer(stringsOr([])),
+    writeDefaults: false,
+    flush: 'sync',
+  })
 
   const isViewing = (kind: Conversation['kind'], name: string) =>
-    active.value?.kind === kind && active.value.name === name && globalThis.document?.visibilityState !== 'hidden'
+    active.value?.kind === kind && active.value.name === name && visibility.value !== 'hidden'
 
   /** Joins in flight, so a room opened twice at once is joined once. */
   const joining = new Map<string, Promise<void>>()
@@ -76,7 +79,7 @@ function createChat() {
   }
 
   function persistRooms() {
-    globalThis.localStorage?.setItem(ROOMS_KEY, JSON.stringify(Object.keys(rooms)))
+    savedRooms.value = Object.keys(rooms)
   }
 
   /**
@@ -210,7 +213,7 @@ function createChat() {
   })
 
   chat.onConnect(async () => {
-    const names = Object.keys(rooms).length ? Object.keys(rooms) : savedRooms()
+    const names = Object.keys(rooms).length ? Object.keys(rooms) : roomsToRejoin(savedRooms.value)
     // One room that fails to (re-)join must not stop the others or the DM catch-up.
     const joins = await Promise.allSettled(names.map((name) => join(name)))
     const failed = joins.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
@@ -250,4 +253,4 @@ function createChat() {
 }
 
 /** The shared chat store; alive while any component uses it. */
-export const useChat = sharedStore(createChat)
+export const useChat = createSharedComposable(createChat)

@@ -2,8 +2,12 @@
  * The Console's session: one namespace at a time (switching disposes the
  * previous handle), every outgoing event, its ack and every incoming event
  * recorded in a capped log. The proper version of Socket.IO's test page.
+ * The log is a frameRef (lib/frameRef): a busy namespace re-renders it once
+ * per animation frame.
  */
 import { computed, effectScope, onScopeDispose, ref, shallowRef, watch, type EffectScope } from 'vue'
+
+import { cancelFrameTrigger, frameRef, triggerOnFrame } from '@/lib/frameRef'
 
 import { RequestError, useSocket, type SocketHandle } from './useSocket'
 
@@ -32,7 +36,7 @@ export function parsePayload(text: string): { value?: unknown; error?: string } 
 
 export function useConsole(initialNamespace = '/charts') {
   const namespace = ref(initialNamespace)
-  const entries = shallowRef<ConsoleEntry[]>([])
+  const entries = frameRef<ConsoleEntry[]>([]) // newest first
   const paused = ref(false)
   const handle = shallowRef<SocketHandle<string> | null>(null)
   const status = computed(() => handle.value?.status.value ?? 'disconnected')
@@ -40,8 +44,10 @@ export function useConsole(initialNamespace = '/charts') {
   let nextId = 1
 
   function record(kind: EntryKind, event: string, data: unknown, ns = namespace.value) {
-    const entry = { id: nextId++, at: Date.now(), kind, namespace: ns, event, data }
-    entries.value = [entry, ...entries.value.slice(0, MAX_ENTRIES - 1)]
+    const list = entries.value
+    list.unshift({ id: nextId++, at: Date.now(), kind, namespace: ns, event, data })
+    if (list.length > MAX_ENTRIES) list.length = MAX_ENTRIES
+    triggerOnFrame(entries)
   }
 
   function open(name: string) {
@@ -58,7 +64,10 @@ export function useConsole(initialNamespace = '/charts') {
   }
 
   watch(namespace, (name) => open(name), { immediate: true })
-  onScopeDispose(() => scope?.stop())
+  onScopeDispose(() => {
+    scope?.stop()
+    cancelFrameTrigger(entries)
+  })
 
   /** Emit `event` with `payload` and record the ack (or the failure). */
   async function send(event: string, payload: unknown, timeout = 5000): Promise<void> {

@@ -1,12 +1,13 @@
 /**
  * The `/debug` feed, shared by the Debug view and the app-wide toasts: one
  * subscription per tab (re-made on every reconnect), messages deduplicated
- * by id so a repeat only raises its `count`.
+ * by id so a repeat only raises its `count`. The list is a frameRef
+ * (lib/frameRef): a burst of messages re-renders it once per animation frame.
  */
-import { computed, onScopeDispose, shallowRef, triggerRef } from 'vue'
+import { createSharedComposable } from '@vueuse/core'
+import { computed, onScopeDispose, shallowRef } from 'vue'
 
-import { frameBatch } from '@/lib/frameBatch'
-import { sharedStore } from '@/lib/sharedStore'
+import { cancelFrameTrigger, frameRef, triggerNow, triggerOnFrame } from '@/lib/frameRef'
 import type { DebugMessage } from '@/types/contract'
 import { useSocket } from './useSocket'
 
@@ -18,12 +19,10 @@ export type DebugListener = (message: DebugMessage, isNew: boolean) => void
 function createDebugFeed() {
   const debug = useSocket('/debug')
   const byId = new Map<number, DebugMessage>()
-  const messages = shallowRef<DebugMessage[]>([]) // newest last
+  const messages = frameRef<DebugMessage[]>([]) // newest last
   const listeners = new Set<DebugListener>()
   const loadError = shallowRef<string | null>(null)
-  // A burst of messages re-renders the list once per animation frame.
-  const render = frameBatch(() => triggerRef(messages))
-  onScopeDispose(render.cancel)
+  onScopeDispose(() => cancelFrameTrigger(messages))
 
   function upsert(message: DebugMessage): boolean {
     const known = byId.get(message.id)
@@ -41,7 +40,7 @@ function createDebugFeed() {
 
   debug.on('debug', (message) => {
     const isNew = upsert({ ...message })
-    render.schedule()
+    triggerOnFrame(messages)
     for (const listener of listeners) listener(message, isNew)
   })
 
@@ -50,7 +49,7 @@ function createDebugFeed() {
       const reply = await debug.request('subscribe', {})
       for (const message of reply.messages) upsert({ ...message })
       messages.value.sort((a, b) => a.id - b.id)
-      triggerRef(messages)
+      triggerNow(messages)
       loadError.value = null
     } catch (err) {
       loadError.value = (err as Error).message
@@ -75,4 +74,4 @@ function createDebugFeed() {
 }
 
 /** The shared debug feed; alive while any component uses it. */
-export const useDebugFeed = sharedStore(createDebugFeed)
+export const useDebugFeed = createSharedComposable(createDebugFeed)

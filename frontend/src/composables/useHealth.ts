@@ -4,11 +4,10 @@
  * with `queue: "down"` means the message queue is unreachable: the socket may
  * stay connected while events from other workers are lost or late.
  */
-import { useDocumentVisibility, useIntervalFn } from '@vueuse/core'
+import { createSharedComposable, useDocumentVisibility, useIntervalFn } from '@vueuse/core'
 import { computed, shallowRef, watch } from 'vue'
 
 import { apiRequest } from '@/lib/api'
-import { sharedStore } from '@/lib/sharedStore'
 import type { Health } from '@/types/contract'
 
 /** How often the health check runs while the tab is visible. */
@@ -58,4 +57,4 @@ function createHealth(pollMs = HEALTH_POLL_MS) {
 }
 
 /** The shared health poller; alive while any component uses it. */
-export const useHealth = sharedStore(() => createHealth())
+export const useHealth = createSharedComposable(() => createHealth())

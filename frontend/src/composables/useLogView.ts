@@ -1,10 +1,12 @@
 /**
  * A log viewer's state over a task's lines (LogBuffer): which lines show
  * (directives hidden by default), timestamps on or off (both remembered), and
- * search with a match count and next/previous over the whole log.
+ * search with a match count and next/previous over the whole log. The
+ * LogView is kept as the buffer is (lib/frameRef): a plain object in a
+ * shallowRef, updated in place and triggered, here whenever the buffer is.
  */
 import { refDebounced, useLocalStorage } from '@vueuse/core'
-import { computed, ref, shallowRef, triggerRef, watch, type Ref } from 'vue'
+import { computed, ref, shallowRef, triggerRef, watch, type ShallowRef } from 'vue'
 
 import type { LogBuffer } from '@/lib/logBuffer'
 import { LogView } from '@/lib/logView'
@@ -12,21 +14,22 @@ import { LogView } from '@/lib/logView'
 /** Typing pauses this long before the whole log is searched again. */
 const SEARCH_DEBOUNCE_MS = 150
 
-export function useLogView(buffer: LogBuffer, revision: Ref<number>) {
+export function useLogView(buffer: Readonly<ShallowRef<LogBuffer>>) {
   const showDirectives = useLocalStorage('pulseboard.log.directives', false)
   const showTimestamps = useLocalStorage('pulseboard.log.timestamps', false)
   const query = ref('')
   const debouncedQuery = refDebounced(query, SEARCH_DEBOUNCE_MS)
-  const view = shallowRef(new LogView(buffer.lines, showDirectives.value))
+  const view = shallowRef(new LogView(buffer.value.lines, showDirectives.value))
   /** Index into the matches of the one shown; -1 when none is. */
   const current = ref(-1)
 
   function sync() {
-    view.value.sync(buffer.dropped, buffer.resets)
+    view.value.sync(buffer.value.dropped, buffer.value.resets)
     triggerRef(view)
   }
 
-  watch(revision, sync, { immediate: true })
+  // A shallowRef's watcher fires on every trigger: once per frame with new lines, and on a reset.
+  watch(buffer, sync, { immediate: true })
   watch(showDirectives, (show) => {
     view.value.setShowDirectives(show)
     triggerRef(view)

@@ -2,33 +2,39 @@
  * The signed-in user and their token, kept in localStorage so a reload stays
  * signed in. The socket layer reads the token on every connect attempt.
  */
-import { computed, reactive, readonly } from 'vue'
+import { useLocalStorage } from '@vueuse/core'
+import { computed, reactive, readonly, type Ref } from 'vue'
 
 import { apiRequest, setApiToken } from '@/lib/api'
 import { configureConnection, resetConnections } from '@/lib/connection'
+import { jsonSerializer } from '@/lib/storedJson'
 import type { Session, User } from '@/types/contract'
 
 const STORAGE_KEY = 'pulseboard.session'
 
-function load(): Session | null {
-  try {
-    const raw = globalThis.localStorage?.getItem(STORAGE_KEY)
-    const parsed = raw ? (JSON.parse(raw) as Session) : null
-    return parsed?.token && parsed.user ? parsed : null
-  } catch {
-    return null
-  }
+/** What the storage holds, if it is a session (a token and a user); null otherwise. */
+export function storedSession(parsed: unknown): Session | null {
+  const session = parsed as Partial<Session> | null | undefined
+  return session?.token && session.user ? (session as Session) : null
 }
 
-const state = reactive<{ session: Session | null; notice: string | null }>({
-  session: load(),
-  notice: null,
+// Read once at start-up (the e2e fixtures store a session before the page
+// loads); written at once on every change, removed on sign-out (null).
+// Another tab signing in or out leaves this one as it is.
+const stored = useLocalStorage<Session | null>(STORAGE_KEY, null, {
+  serializer: jsonSerializer(storedSession),
+  flush: 'sync',
+  listenToStorageChanges: false,
+})
+
+const state = reactive({
+  // reactive() unwraps the ref: state.session reads and writes the stored value.
+  session: stored as Ref<Session | null>,
+  notice: null as string | null,
 })
 
 function save(session: Session | null): void {
   state.session = session
-  if (session) globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify(session))
-  else globalThis.localStorage?.removeItem(STORAGE_KEY)
 }
 
 /** Sign out; `notice` explains why on the login page (e.g. an expired session). */

@@ -2,11 +2,12 @@
  * Follow one run's log (Dozzle style: the composable owns the stream, the
  * component only renders). Subscribes with `after_seq` on every (re)connect
  * so nothing is missed or repeated; follows `more: true` replies page by
- * page; stages live lines and applies them once per animation frame.
+ * page; stages live lines and applies them once per animation frame
+ * (`lib/frameRef`: the LogBuffer is a plain object in a shallowRef).
  */
 import { onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue'
 
-import { frameBatch } from '@/lib/frameBatch'
+import { cancelFrameTrigger, frameRef, triggerNow, triggerOnFrame } from '@/lib/frameRef'
 import { LogBuffer } from '@/lib/logBuffer'
 import type { LogLine, TaskDetail, TaskUpdate } from '@/types/contract'
 import { useSocket } from './useSocket'
@@ -16,10 +17,9 @@ const MAX_PAGES = 200
 
 export function useTaskLog(taskId: Ref<number | null>) {
   const logs = useSocket('/logs')
-  const buffer = new LogBuffer()
+  /** The lines: staged as they arrive, applied (and the ref triggered) once per frame. */
+  const buffer = frameRef(new LogBuffer(), (lines) => lines.flush() > 0)
   const task = shallowRef<TaskDetail | null>(null)
-  /** Bumped when lines were applied: the log view re-renders on it. */
-  const revision = ref(0)
   const loading = ref(false)
   const error = ref<string | null>(null)
   // Live frames that arrive while a subscribe is in flight wait here: they
@@ -27,13 +27,10 @@ export function useTaskLog(taskId: Ref<number | null>) {
   let stash: LogLine[] | null = null
   let generation = 0
 
-  const apply = frameBatch(() => {
-    if (buffer.flush()) revision.value++
-  })
-  onScopeDispose(apply.cancel)
+  onScopeDispose(() => cancelFrameTrigger(buffer))
 
   function accept(lines: readonly LogLine[]) {
-    if (buffer.stage(lines)) apply.schedule()
+    if (buffer.value.stage(lines)) triggerOnFrame(buffer)
   }
 
   async function subscribe(id: number) {
@@ -42,7 +39,7 @@ export function useTaskLog(taskId: Ref<number | null>) {
     stash = []
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
-        const reply = await logs.request('subscribe', { task_id: id, after_seq: buffer.lastSeq })
+        const reply = await logs.request('subscribe', { task_id: id, after_seq: buffer.value.lastSeq })
         if (mine !== generation) return
         task.value = reply.task
         accept(reply.lines)
@@ -82,19 +79,17 @@ export function useTaskLog(taskId: Ref<number | null>) {
     generation++
     stash = null
     loading.value = false
-    buffer.reset()
+    buffer.value.reset()
+    triggerNow(buffer)
     task.value = null
-    revision.value++
     error.value = null
     if (id !== null && logs.connected.value) void subscribe(id)
   })
 
   return {
-    /** The lines, oldest first (a plain array: read it when `revision` changes). */
-    lines: buffer.lines,
+    /** The LogBuffer (lines oldest first) in a shallowRef, triggered when lines were applied or it was reset. */
     buffer,
     task,
-    revision,
     loading,
     error,
   }
