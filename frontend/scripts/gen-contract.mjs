@@ -1,14 +1,17 @@
 // Generate the SPA's contract types and limits from docs/contract.schema.json
 // (exported from the backend's pydantic models: `python -m pulseboard.contract.export`).
 //
-//   node scripts/gen-contract.mjs [--schema PATH] [--out DIR]
+//   node scripts/gen-contract.mjs [--schema PATH] [--out DIR] [--check]
 //
 // writes DIR/contract.gen.ts (json-schema-to-typescript: one type per model)
 // and DIR/contract.limits.gen.ts (the schema's `x-limits` as constants).
-// DIR defaults to src/types. The output depends only on the schema and the
+// DIR defaults to src/types. With --check nothing is written: it exits 1 if
+// the files in DIR differ from what the schema generates (the Makefile's SPA
+// build runs that, so a stale or hand-edited file stops the build instead of
+// being overwritten quietly). The output depends only on the schema and the
 // pinned json-schema-to-typescript, so tests/contract can regenerate it into
 // a temporary folder and compare it with the committed files.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
@@ -51,9 +54,19 @@ async function main() {
     strictIndexSignatures: true,
     style: { semi: false, singleQuote: true, printWidth: 110 },
   })
+  const files = { 'contract.gen.ts': types, 'contract.limits.gen.ts': limitsModule(limits) }
+  if (process.argv.includes('--check')) {
+    const stale = Object.keys(files).filter(
+      (name) => !existsSync(join(out, name)) || readFileSync(join(out, name), 'utf8') !== files[name],
+    )
+    if (stale.length) {
+      process.stderr.write(`gen-contract: ${stale.join(', ')} differ from ${schemaPath}: run \`make contract\`\n`)
+      process.exit(1)
+    }
+    return
+  }
   mkdirSync(out, { recursive: true })
-  writeFileSync(join(out, 'contract.gen.ts'), types)
-  writeFileSync(join(out, 'contract.limits.gen.ts'), limitsModule(limits))
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(out, name), text)
 }
 
 main().catch((error) => {
