@@ -4,12 +4,13 @@ from typing import Annotated, Literal
 
 from pydantic import Field, RootModel
 
+from .auth import MAX_LOGIN_USERNAME
 from .base import Id, Payload, Reply, Timestamp, matching
 
-#: Room names: 1-32 of a-z 0-9 _ -, starting with a letter or digit.
-ROOM_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
-ROOM_NAME_RULE = "1-32 of a-z 0-9 _ -, starting with a letter or digit"
 MAX_ROOM_NAME = 32
+#: Room names: 1-32 of a-z 0-9 _ -, starting with a letter or digit.
+ROOM_NAME_PATTERN = rf"^[a-z0-9][a-z0-9_-]{{0,{MAX_ROOM_NAME - 1}}}$"
+ROOM_NAME_RULE = f"1-{MAX_ROOM_NAME} of a-z 0-9 _ -, starting with a letter or digit"
 DEFAULT_ROOM = "general"
 #: A message's text, stripped: longer is too_large (checked by the service for that code).
 MAX_TEXT = 2000
@@ -28,7 +29,7 @@ MAX_MENTIONS = 10
 RoomName = Annotated[matching(ROOM_NAME_PATTERN, ROOM_NAME_RULE),
                      Field(min_length=1, max_length=MAX_ROOM_NAME)]
 #: A username as a client names one (unknown → not_found; the token gives one's own).
-UserName = Annotated[str, Field(max_length=64)]
+UserName = Annotated[str, Field(max_length=MAX_LOGIN_USERNAME)]
 ClientId = Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_ID)]
 Text = Annotated[str, Field(description=f"stripped; empty is bad_request, over {MAX_TEXT} "
                                         "characters too_large")]
