@@ -166,7 +166,8 @@ def test_chat(live, clients):
 
 def test_every_request_and_event_was_checked():
     """Runs last in this module: the tests above covered the whole registry."""
-    expected = {(ns, "request", event) for ns, spec in NAMESPACES.items() for event in spec.requests}
+    expected = {(ns, "request", event) for ns, spec in NAMESPACES.items()
+                for event in spec.requests}
     expected |= {(ns, "event", event) for ns, spec in NAMESPACES.items() for event in spec.events
                  if event != "resync"}  # only after a queue outage (tests/stack); one literal
     expected |= {("rest", "route", route) for route in ROUTES}
