@@ -13,7 +13,7 @@ DEV_LOCK := backend/requirements-dev.lock
 LOCK := backend/requirements.lock
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install run dev frontend test test-backend test-stack test-frontend test-images \
+.PHONY: help install contract run dev frontend test test-backend test-stack test-frontend test-images \
 	lint lock bench bench-full bench-smoke system-deps image-deps screenshots clean
 
 help:  ## list the targets
@@ -58,10 +58,19 @@ system-deps: $(SYSTEM_STAMP)  ## apt-get nginx, redis-server, postgresql, chromi
 
 image-deps: $(IMAGE_STAMP)  ## apt-get podman, runc, netavark, debootstrap if missing
 
-frontend/dist/index.html: $(NPM_STAMP) $(shell find frontend/src frontend/index.html -type f 2>/dev/null)
-	cd frontend && npm run build
+# The SPA's contract types are generated from docs/contract.schema.json; the
+# build checks they are current (a stale or hand-edited file stops it).
+frontend/dist/index.html: $(NPM_STAMP) docs/contract.schema.json frontend/scripts/gen-contract.mjs \
+		$(shell find frontend/src frontend/index.html -type f 2>/dev/null)
+	cd frontend && npm run gen:contract -- --check && npm run build
 
 frontend: frontend/dist/index.html  ## build the SPA into frontend/dist
+
+# docs/contract.schema.json from the pydantic models, then the SPA's types and
+# limits from it (frontend/src/types/*.gen.ts); commit the three files.
+contract: install $(NPM_STAMP)  ## regenerate the contract's JSON Schema and TypeScript
+	$(BIN)/python -m pulseboard.contract.export
+	cd frontend && npm run gen:contract
 
 # -- running -------------------------------------------------------------------
 

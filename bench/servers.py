@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pulseboard.chat.limits import RATE_MESSAGES, RATE_WINDOW
+from pulseboard.chat.rules import RATE_MESSAGES, RATE_WINDOW
 from support.server import ServerProcess, wait_for_http
 from support.stack import Nginx, Redis
 

@@ -15,7 +15,7 @@ import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pulseboard.chat.limits import RATE_MESSAGES, RATE_WINDOW
+from pulseboard.chat.rules import RATE_MESSAGES, RATE_WINDOW
 
 from .. import REPO
 from ..processes import Generator, Sampler

@@ -4,25 +4,18 @@
 imported here too, where the feature blueprints used to find them.
 """
 
-from typing import Annotated
-
 from flask import Blueprint, g
-from pydantic import Field
 
+from ..contract.auth import Credentials
 from ..http import json_body, require_token
 from ..ratelimit import limit_auth
-from ..wire import ApiError, Payload, parse
+from ..wire import ApiError, parse
 from . import service
 from .tokens import issue_token
 
 __all__ = ["bp", "json_body", "require_token"]
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
-
-
-class Credentials(Payload):
-    username: Annotated[str, Field(max_length=64)]
-    password: Annotated[str, Field(max_length=1024)]
 
 
 def _session(identity) -> dict:

@@ -6,18 +6,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..contract.auth import PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN
 from ..extensions import db
 from ..wire import ApiError
 from .models import User
 from .tokens import Identity
 
-USERNAME = re.compile(r"^[A-Za-z0-9_-]{3,32}$")
-PASSWORD_LENGTH = range(8, 129)
+USERNAME = re.compile(USERNAME_PATTERN)
+PASSWORD_LENGTH = range(PASSWORD_MIN, PASSWORD_MAX + 1)
 
 
 def register(username: str, password: str) -> Identity:
     """Create a user, or raise ``bad_request`` for a bad or taken name."""
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         raise ApiError(
             "bad_request", "username must be 3-32 letters, digits, '_' or '-'"
         )

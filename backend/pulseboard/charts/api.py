@@ -1,27 +1,15 @@
 """REST for charts: list streams with their state, and publish points."""
 
 import math
-from typing import Annotated
 
 from flask import Blueprint, current_app
-from pydantic import Field
 
+from ..contract.charts import MAX_POINTS_PER_REQUEST, PublishBody
 from ..http import json_body, require_token
-from ..wire import ApiError, Payload, now_ms, parse
+from ..wire import ApiError, now_ms, parse
 from .streams import STREAM_NAME
 
 bp = Blueprint("charts", __name__, url_prefix="/api/streams")
-
-MAX_POINTS_PER_REQUEST = 10_000
-
-Number = int | float  # strict: "12" and true are refused, ints stay ints
-Point = Annotated[list[Number], Field(min_length=2, max_length=2)]
-
-
-class PublishBody(Payload):
-    points: Annotated[list[Point], Field(min_length=1)] | None = None
-    value: Number | None = None
-    unit: Annotated[str, Field(max_length=16)] | None = None
 
 
 def _service():

@@ -1,21 +1,13 @@
 """The ``/charts`` namespace: list, subscribe to and unsubscribe from streams."""
 
-from typing import Annotated
-
 from flask import request
-from pydantic import Field
 
+from ..contract.base import NoPayload
+from ..contract.charts import StreamRef
 from ..namespace import AuthNamespace
-from ..wire import Payload, ok, parse
+from ..wire import ok, parse
 from .service import ChartService
 from .streams import NAMESPACE
-
-#: A stream name shaped like one; an unknown name that fits is ``not_found``.
-StreamName = Annotated[str, Field(min_length=1, max_length=64)]
-
-
-class StreamRef(Payload):
-    stream: StreamName
 
 
 class ChartsNamespace(AuthNamespace):
@@ -29,7 +21,7 @@ class ChartsNamespace(AuthNamespace):
         self.service.drop(sid)
 
     def on_streams(self, data):
-        parse(Payload, data)  # takes no payload: anything but nothing or {} is bad_request
+        parse(NoPayload, data)
         return ok(streams=self.service.list_streams())
 
     def on_subscribe(self, data):

@@ -1,4 +1,4 @@
-"""``@username`` mentions in room messages."""
+"""``@username`` mentions in room messages (at most :data:`MAX_MENTIONS` notified)."""
 
 import re
 
@@ -6,13 +6,14 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..auth.tokens import Identity
+from ..contract.chat import MAX_MENTIONS, MENTION_PATTERN
 from ..extensions import db
 
 # A mention starts at the beginning or after a character that cannot be part
-# of a name or an e-mail address, so "me@host" mentions nobody.
-MENTION = re.compile(r"(?<![A-Za-z0-9_@.-])@([A-Za-z0-9_-]{3,32})(?![A-Za-z0-9_-])")
-#: One message notifies at most this many users, so a message cannot fan out unbounded.
-MAX_MENTIONS = 10
+# of a name or an e-mail address, so "me@host" mentions nobody. The SPA
+# highlights with the same pattern (exported in the contract's limits); both
+# are tested against tests/contract/mention_cases.json.
+MENTION = re.compile(MENTION_PATTERN)
 
 
 def mentioned_names(text: str) -> list[str]:

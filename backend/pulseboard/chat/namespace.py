@@ -1,57 +1,19 @@
 """The ``/chat`` namespace: validate each payload, call ChatService, return the ack."""
 
-from typing import Annotated
-
 from flask import request
-from pydantic import Field
 
+from ..contract.base import NoPayload
+from ..contract.chat import (
+    DirectHistoryQuery,
+    HistoryQuery,
+    PostMessage,
+    ResumeQuery,
+    RoomRef,
+    SendDirect,
+)
 from ..namespace import AuthNamespace
-from ..wire import MAX_ID, Payload, full_match, ok, parse
-from .limits import DEFAULT_PAGE, MAX_PAGE, ROOM_NAME
+from ..wire import ok, parse
 from .service import NAMESPACE, ChatService
-
-ClientId = Field(default=None, min_length=1, max_length=64)
-MessageId = Field(default=None, ge=0, le=MAX_ID)
-PageSize = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
-#: The whole name must match (ROOM_NAME's `$` alone let "fz\n" join).
-RoomName = Annotated[str, Field(max_length=64),
-                     full_match(ROOM_NAME.pattern, "1-32 of a-z 0-9 _ -, starting "
-                                                   "with a letter or digit")]
-
-
-class RoomRef(Payload):
-    room: RoomName
-
-
-class RoomMessage(Payload):
-    room: RoomName
-    text: str  # its length is checked by the service, to answer too_large
-    client_id: str | None = ClientId
-
-
-class DirectMessage(Payload):
-    to: str = Field(max_length=64)
-    text: str
-    client_id: str | None = ClientId
-
-
-class HistoryQuery(Payload):
-    room: RoomName
-    before_id: int | None = MessageId
-    limit: int = PageSize
-
-
-class ResumeQuery(Payload):
-    room: RoomName
-    after_id: int = Field(ge=0, le=MAX_ID)
-    limit: int = Field(default=MAX_PAGE, ge=1, le=MAX_PAGE)
-
-
-class DirectHistoryQuery(Payload):
-    with_: str = Field(alias="with", max_length=64)
-    before_id: int | None = MessageId
-    after_id: int | None = MessageId
-    limit: int = PageSize
 
 
 class ChatNamespace(AuthNamespace):
@@ -65,7 +27,7 @@ class ChatNamespace(AuthNamespace):
         self.service.disconnect(sid, identity)
 
     def on_rooms(self, data):
-        parse(Payload, data)  # takes no payload: anything but nothing or {} is bad_request
+        parse(NoPayload, data)
         return ok(rooms=self.service.rooms())
 
     def on_join(self, data):
@@ -77,12 +39,12 @@ class ChatNamespace(AuthNamespace):
         return ok()
 
     def on_message(self, data):
-        msg = parse(RoomMessage, data)
+        msg = parse(PostMessage, data)
         return ok(message=self.service.post(request.sid, self.user, msg.room, msg.text,
                                             msg.client_id))
 
     def on_dm(self, data):
-        msg = parse(DirectMessage, data)
+        msg = parse(SendDirect, data)
         return ok(message=self.service.send_dm(self.user, msg.to, msg.text, msg.client_id))
 
     def on_history(self, data):
@@ -99,5 +61,5 @@ class ChatNamespace(AuthNamespace):
                                             query.before_id, query.after_id))
 
     def on_conversations(self, data):
-        parse(Payload, data)
+        parse(NoPayload, data)
         return ok(conversations=self.service.conversations(self.user))

@@ -22,7 +22,10 @@ from ..auth.tokens import Identity
 from ..namespace import user_room
 from ..wire import ApiError, now_ms
 from . import store
-from .limits import (
+from .mentions import mentioned_users
+from .models import ChatMessage, pair_key
+from .presence import NAMESPACE, Presence, room_key
+from .rules import (
     DEFAULT_PAGE,
     DEFAULT_ROOM,
     JOIN_MESSAGES,
@@ -32,9 +35,6 @@ from .limits import (
     clean_text,
     preview,
 )
-from .mentions import mentioned_users
-from .models import ChatMessage, pair_key
-from .presence import NAMESPACE, Presence, room_key
 
 MAX_CONVERSATIONS = 200
 __all__ = ["NAMESPACE", "ChatService", "room_key"]

@@ -5,8 +5,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..wire import ApiError
-from .limits import MAX_ROOMS
 from .models import ChatMessage, ChatRoom
+from .rules import MAX_ROOMS
 
 
 def ensure_room(name: str) -> None:

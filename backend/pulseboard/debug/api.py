@@ -1,31 +1,20 @@
 """REST for debug messages: read recent ones, and post one (202)."""
 
 import re
-from typing import Annotated, Any
 
 from flask import Blueprint, current_app, request
-from pydantic import Field
 
+from ..contract.debug import LEVELS, RECENT_LIMIT, PostBody
 from ..http import json_body, require_token
-from ..wire import ApiError, Payload, parse
+from ..wire import ApiError, parse
 from .filters import DebugFilter
-from .models import LEVELS, Level
-from .service import MAX_SOURCE, RECENT_LIMIT
 
 bp = Blueprint("debug", __name__, url_prefix="/api/debug")
 
 MAX_BODY = 64 * 1024
-SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")  # used with fullmatch
 LIMIT = re.compile(r"[0-9]{1,4}")
 #: Sources the server itself writes; a client may not pose as them.
 RESERVED_PREFIXES = ("task:", "log:")
-
-
-class PostBody(Payload):
-    level: Level
-    source: Annotated[str, Field(min_length=1, max_length=MAX_SOURCE)]
-    message: Annotated[str, Field(min_length=1)]
-    context: dict[str, Any] | None = None
 
 
 def _service():
@@ -57,8 +46,6 @@ def post():
     """Post a message (202 with the stored message, its count raised on a repeat)."""
     request.max_content_length = MAX_BODY  # tighter than the app-wide MAX_CONTENT_LENGTH
     body = parse(PostBody, json_body())
-    if not SOURCE.fullmatch(body.source):
-        raise ApiError("bad_request", "source must be letters, digits and _ . : / @ -")
     if body.source.startswith(RESERVED_PREFIXES):
         raise ApiError("forbidden", f"sources starting {' or '.join(RESERVED_PREFIXES)} "
                                     "are the server's own")

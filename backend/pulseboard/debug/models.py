@@ -1,14 +1,12 @@
 """Stored debug messages."""
 
-from typing import Literal, get_args
-
 from sqlalchemy import JSON, BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..contract.debug import LEVELS, Level
 from ..extensions import db
 
-Level = Literal["debug", "info", "warning", "error", "success"]
-LEVELS: tuple[str, ...] = get_args(Level)
+__all__ = ["LEVELS", "DebugMessage", "Level"]
 
 
 class DebugMessage(db.Model):

@@ -12,6 +12,7 @@ import json
 from sqlalchemy import delete, select, update
 
 from ..cluster import cluster_of
+from ..contract.debug import MAX_MESSAGE, MAX_SOURCE, RECENT_LIMIT
 from ..extensions import db
 from ..rooms import Rooms
 from ..wire import ApiError, now_ms
@@ -21,9 +22,6 @@ from .filters import DebugFilter
 from .models import LEVELS, DebugMessage
 
 DEDUPE_WINDOW = 10.0
-RECENT_LIMIT = 200
-MAX_MESSAGE = 4_000
-MAX_SOURCE = 64
 MAX_CONTEXT_BYTES = 8_192
 #: Rows kept; older ones are deleted now and then.
 MAX_STORED = 10_000

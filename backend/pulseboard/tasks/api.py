@@ -1,13 +1,11 @@
 """REST for tasks: list, start, cancel, one run, and a run's whole log as text."""
 
-from typing import Annotated
-
 from flask import Blueprint, Response, current_app, g, stream_with_context
-from pydantic import Field
 from werkzeug.routing import IntegerConverter
 
+from ..contract.tasks import StartTask
 from ..http import json_body, require_token
-from ..wire import Payload, parse
+from ..wire import parse
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 
@@ -28,10 +26,6 @@ def _register_converter(state) -> None:
     state.app.url_map.converters["task_id"] = TaskIdConverter
 
 
-class StartBody(Payload):
-    name: Annotated[str, Field(min_length=1, max_length=64)]
-
-
 def _service():
     return current_app.extensions["pulseboard"].tasks
 
@@ -48,7 +42,7 @@ def list_tasks():
 @require_token
 def start_task():
     """Start a task by name (202 with the queued run)."""
-    body = parse(StartBody, json_body())
+    body = parse(StartTask, json_body())
     return {"ok": True, "task": _service().start(body.name, g.user.username)}, 202
 
 

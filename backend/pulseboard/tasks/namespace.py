@@ -1,29 +1,13 @@
 """The ``/logs`` namespace: list, start, cancel and follow task runs."""
 
-from typing import Annotated
-
 from flask import request
-from pydantic import Field
 
+from ..contract.base import NoPayload
+from ..contract.tasks import StartTask, TaskRef, TaskSubscribe
 from ..namespace import AuthNamespace
-from ..wire import Payload, ok, parse
+from ..wire import ok, parse
 from .service import TaskService
 from .taskhub import NAMESPACE
-
-TaskId = Annotated[int, Field(ge=1, le=2**53)]
-
-
-class StartTask(Payload):
-    name: Annotated[str, Field(min_length=1, max_length=64)]
-
-
-class TaskRef(Payload):
-    task_id: TaskId
-
-
-class Subscribe(Payload):
-    task_id: TaskId
-    after_seq: Annotated[int, Field(ge=0, le=2**53)] | None = None
 
 
 class TasksNamespace(AuthNamespace):
@@ -45,7 +29,7 @@ class TasksNamespace(AuthNamespace):
         self.service.drop(sid)
 
     def on_tasks(self, data):
-        parse(Payload, data)
+        parse(NoPayload, data)
         return ok(definitions=self.service.definitions(), tasks=self.service.list_tasks())
 
     def on_start(self, data):
@@ -57,7 +41,7 @@ class TasksNamespace(AuthNamespace):
         return ok()
 
     def on_subscribe(self, data):
-        req = parse(Subscribe, data)
+        req = parse(TaskSubscribe, data)
         return ok(**self.service.subscribe(request.sid, req.task_id, req.after_seq))
 
     def on_unsubscribe(self, data):

@@ -10,12 +10,12 @@ import { computed, reactive, ref } from 'vue'
 import { newClientId } from '@/lib/draftId'
 import { lastId, mergeById } from '@/lib/mergeById'
 import { jsonSerializer, stringsOr } from '@/lib/storedJson'
-import type { ChatNotification, DirectMessage, RoomMessage } from '@/types/contract'
+import { ROOM_NAME_PATTERN, type ChatNotification, type DirectMessage, type RoomMessage } from '@/types/contract'
 import { useSession } from './useSession'
 import { pushToast } from './useToasts'
 import { useSocket, type RequestOptions } from './useSocket'
 
-export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/
+export const ROOM_NAME = new RegExp(ROOM_NAME_PATTERN)
 const DEFAULT_ROOM = 'general'
 const ROOMS_KEY = 'pulseboard.rooms'
 const KEEP_MESSAGES = 500

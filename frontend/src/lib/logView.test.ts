@@ -4,7 +4,7 @@ import type { LogLine } from '@/types/contract'
 import { LogBuffer } from './logBuffer'
 import { isDirective, LogView } from './logView'
 
-const line = (seq: number, text: string, stream = 'stdout'): LogLine => ({ seq, ts: seq, stream, text })
+const line = (seq: number, text: string, stream: LogLine['stream'] = 'stdout'): LogLine => ({ seq, ts: seq, stream, text })
 
 describe('isDirective', () => {
   it('knows the runner’s directives and nothing else', () => {

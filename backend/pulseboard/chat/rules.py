@@ -1,18 +1,32 @@
-"""The chat's limits, and its per-user rate limiter (see :mod:`pulseboard.ratelimit`)."""
+"""The chat's rules: what a room name and a message text must be, previews, the rate limit.
+
+The contract's limits themselves (room names, text length, pages) live in
+:mod:`pulseboard.contract.chat`, with the payload models that apply them to
+every event; this module checks what a service call receives and builds the
+per-user rate limiter (see :mod:`pulseboard.ratelimit`).
+"""
 
 import re
 
 from ..cluster import cluster_of
+from ..contract.chat import (
+    DEFAULT_PAGE,
+    DEFAULT_ROOM,
+    JOIN_MESSAGES,
+    MAX_PAGE,
+    MAX_TEXT,
+    PREVIEW_CHARS,
+    ROOM_NAME_PATTERN,
+    ROOM_NAME_RULE,
+)
 from ..ratelimit import RateLimiter
 from ..wire import ApiError
 
-ROOM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-DEFAULT_ROOM = "general"
-MAX_TEXT = 2000
-PREVIEW_CHARS = 100
-JOIN_MESSAGES = 50
-DEFAULT_PAGE = 50
-MAX_PAGE = 200
+__all__ = ["DEFAULT_PAGE", "DEFAULT_ROOM", "JOIN_MESSAGES", "MAX_PAGE", "MAX_ROOMS",
+           "MAX_ROOMS_PER_SOCKET", "MAX_TEXT", "RATE_MESSAGES", "RATE_WINDOW", "ROOM_NAME",
+           "chat_limiter", "check_room_name", "clean_text", "preview"]
+
+ROOM_NAME = re.compile(ROOM_NAME_PATTERN)
 #: Rooms are created by joining them; these caps keep that from growing unbounded.
 MAX_ROOMS = 1000
 MAX_ROOMS_PER_SOCKET = 100
@@ -22,9 +36,9 @@ RATE_WINDOW = 10
 
 def check_room_name(name: str) -> str:
     """Return ``name`` if it is a valid room name, else raise ``bad_request``."""
-    if not ROOM_NAME.match(name):
-        raise ApiError("bad_request", "room names are 1-32 of a-z, 0-9, '_' and '-', "
-                                      "starting with a letter or digit")
+    # fullmatch: ROOM_NAME's `$` alone would also match before a final newline.
+    if not ROOM_NAME.fullmatch(name):
+        raise ApiError("bad_request", f"room names are {ROOM_NAME_RULE}")
     return name
 
 

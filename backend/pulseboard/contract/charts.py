@@ -1,0 +1,82 @@
+"""``/charts``: live time series (and ``/api/streams``, where points are published)."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, WithJsonSchema
+
+from .base import Payload, Reply
+
+MAX_POINTS_PER_REQUEST = 10_000
+MAX_UNIT = 16
+
+#: A stream name shaped like one; an unknown name that fits is ``not_found``.
+StreamName = Annotated[str, Field(min_length=1, max_length=64)]
+#: Strict: "12" and true are refused, ints stay ints; JSON Schema's "number" takes both.
+Number = Annotated[int | float, WithJsonSchema({"type": "number"})]
+#: ``[t_ms, value]``
+Point = Annotated[list[Number], Field(min_length=2, max_length=2)]
+
+
+class StreamRef(Payload):
+    """``subscribe`` and ``unsubscribe``."""
+
+    stream: StreamName
+
+
+class StreamInfo(Reply):
+    """One stream as ``streams`` lists it."""
+
+    name: str
+    label: str
+    unit: str
+    window_points: int = Field(description="how many points the live window keeps")
+    interval_ms: int | None = Field(
+        description="a built-in producer's sampling interval; null for a published stream")
+
+
+class StreamStats(StreamInfo):
+    """One stream as ``GET /api/streams`` lists it."""
+
+    subscribers: int = Field(description="summed over every worker")
+    producing: bool = Field(description="whether any worker samples it")
+
+
+class StreamsAck(Reply):
+    ok: Literal[True]
+    streams: list[StreamInfo]
+
+
+class SubscribeAck(Reply):
+    ok: Literal[True]
+    stream: str
+    points: list[Point] = Field(description="the recent window, oldest first")
+
+
+class PointsFrame(Reply):
+    """Every point of one stream since the previous tick (50 ms)."""
+
+    stream: str
+    points: list[Point]
+
+
+# -- REST ------------------------------------------------------------------------
+
+
+class PublishBody(Payload):
+    """``POST /api/streams/<name>/points``: ``points`` or ``value``, not both."""
+
+    points: Annotated[list[Point], Field(min_length=1)] | None = None
+    value: Number | None = None
+    unit: Annotated[str, Field(max_length=MAX_UNIT)] | None = None
+
+
+class PublishReply(Reply):
+    ok: Literal[True]
+    stream: str
+    accepted: int
+
+
+class StreamList(Reply):
+    """``GET /api/streams``."""
+
+    streams: list[StreamStats]

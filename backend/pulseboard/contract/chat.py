@@ -1,0 +1,195 @@
+"""``/chat``: rooms, direct messages, presence, history with resume, notifications."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field, RootModel
+
+from .auth import MAX_LOGIN_USERNAME
+from .base import Id, Payload, Reply, Timestamp, matching
+
+MAX_ROOM_NAME = 32
+#: Room names: 1-32 of a-z 0-9 _ -, starting with a letter or digit.
+ROOM_NAME_PATTERN = rf"^[a-z0-9][a-z0-9_-]{{0,{MAX_ROOM_NAME - 1}}}$"
+ROOM_NAME_RULE = f"1-{MAX_ROOM_NAME} of a-z 0-9 _ -, starting with a letter or digit"
+DEFAULT_ROOM = "general"
+#: A message's text, stripped: longer is too_large (checked by the service for that code).
+MAX_TEXT = 2000
+PREVIEW_CHARS = 100
+MAX_CLIENT_ID = 64
+JOIN_MESSAGES = 50
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+#: ``@name`` mentions: at the start or after a character that cannot be part of a
+#: name or an e-mail address (so ``me@host`` mentions nobody); the name is group 1.
+#: Python's ``re`` and ECMAScript read it alike (tests/contract/mention_cases.json).
+MENTION_PATTERN = r"(?<![A-Za-z0-9_@.-])@([A-Za-z0-9_-]{3,32})(?![A-Za-z0-9_-])"
+#: One message notifies at most this many users.
+MAX_MENTIONS = 10
+
+RoomName = Annotated[matching(ROOM_NAME_PATTERN, ROOM_NAME_RULE),
+                     Field(min_length=1, max_length=MAX_ROOM_NAME)]
+#: A username as a client names one (unknown → not_found; the token gives one's own).
+UserName = Annotated[str, Field(max_length=MAX_LOGIN_USERNAME)]
+ClientId = Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_ID)]
+Text = Annotated[str, Field(description=f"stripped; empty is bad_request, over {MAX_TEXT} "
+                                        "characters too_large")]
+Page = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+
+
+class RoomRef(Payload):
+    """``join`` and ``leave``."""
+
+    room: RoomName
+
+
+class PostMessage(Payload):
+    """``message``: post to a room this socket joined."""
+
+    room: RoomName
+    text: Text
+    client_id: ClientId | None = None
+
+
+class SendDirect(Payload):
+    """``dm``."""
+
+    to: UserName
+    text: Text
+    client_id: ClientId | None = None
+
+
+class HistoryQuery(Payload):
+    """``history``: the ``limit`` newest before ``before_id`` (or the latest)."""
+
+    room: RoomName
+    before_id: Id | None = None
+    limit: Page = DEFAULT_PAGE
+
+
+class ResumeQuery(Payload):
+    """``resume``: the oldest ``limit`` after ``after_id``."""
+
+    room: RoomName
+    after_id: Id
+    limit: Page = MAX_PAGE
+
+
+class DirectHistoryQuery(Payload):
+    """``dm_history``: the caller's own conversation with ``with``."""
+
+    with_: UserName = Field(alias="with")
+    before_id: Id | None = None
+    after_id: Id | None = None
+    limit: Page = DEFAULT_PAGE
+
+
+# -- objects ---------------------------------------------------------------------
+
+
+class RoomMessage(Reply):
+    id: int
+    room: str
+    user: str
+    text: str
+    ts: Timestamp
+    client_id: str | None
+
+
+class DirectMessage(Reply):
+    model_config = {"populate_by_name": True}
+
+    id: int
+    from_: str = Field(alias="from")
+    to: str
+    text: str
+    ts: Timestamp
+    client_id: str | None
+
+
+class DmNotification(Reply):
+    model_config = {"populate_by_name": True}
+
+    kind: Literal["dm"]
+    from_: str = Field(alias="from")
+    message_id: int
+    preview: str = Field(description=f"the first {PREVIEW_CHARS} characters")
+
+
+class MentionNotification(Reply):
+    model_config = {"populate_by_name": True}
+
+    kind: Literal["mention"]
+    from_: str = Field(alias="from")
+    room: str
+    message_id: int
+    preview: str = Field(description=f"the first {PREVIEW_CHARS} characters")
+
+
+class Presence(Reply):
+    room: str
+    user: str
+    online: bool
+
+
+class RoomInfo(Reply):
+    name: str
+    online: int = Field(description="users present")
+
+
+class Notification(RootModel[Annotated[DmNotification | MentionNotification,
+                                        Field(discriminator="kind")]]):
+    """The ``notification`` event: a DM, or a mention in a room message."""
+
+
+class Conversation(Reply):
+    model_config = {"populate_by_name": True}
+
+    with_: str = Field(alias="with")
+    last: DirectMessage
+
+
+# -- acks ------------------------------------------------------------------------
+
+
+class RoomsAck(Reply):
+    ok: Literal[True]
+    rooms: list[RoomInfo] = Field(description="general always listed")
+
+
+class JoinAck(Reply):
+    ok: Literal[True]
+    room: str
+    members: list[str]
+    messages: list[RoomMessage] = Field(description=f"the last {JOIN_MESSAGES}, oldest first")
+
+
+class RoomMessageAck(Reply):
+    ok: Literal[True]
+    message: RoomMessage
+
+
+class DirectMessageAck(Reply):
+    ok: Literal[True]
+    message: DirectMessage
+
+
+class MessagesAck(Reply):
+    """``history`` and ``resume``."""
+
+    ok: Literal[True]
+    messages: list[RoomMessage]
+    has_more: bool
+
+
+class DirectHistoryAck(Reply):
+    model_config = {"populate_by_name": True}
+
+    ok: Literal[True]
+    with_: str = Field(alias="with")
+    messages: list[DirectMessage]
+    has_more: bool
+
+
+class ConversationsAck(Reply):
+    ok: Literal[True]
+    conversations: list[Conversation] = Field(description="newest first")
