@@ -18,7 +18,7 @@ MAX_BODY = 64 * 1024
 SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")  # used with fullmatch
 LIMIT = re.compile(r"[0-9]{1,4}")
 #: Sources the server itself writes; a client may not pose as them.
-RESERVED_PREFIXES = ("task:", "log:")
+RESERVED_PREFIXES = ("task:", "log:", "alert:")
 
 
 class PostBody(Payload):
