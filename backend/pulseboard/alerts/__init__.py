@@ -22,6 +22,7 @@ def init_app(app: Flask, services) -> None:
 
     try:
         rules = load_rules(app.config.get("ALERTS_FILE"))
+        _check_tasks(rules, getattr(services, "tasks", None), app.config.get("ALERTS_FILE"))
     except RulesFileError as exc:
         raise SystemExit(f"pulseboard: refusing to start: {exc}") from None
     services.alerts = AlertService(app, socketio, services, rules)
@@ -31,3 +32,13 @@ def init_app(app: Flask, services) -> None:
     if chat is not None and hasattr(chat, "on_posted"):
         chat.on_posted.append(services.alerts.on_chat_message)
     services.alerts.start()
+
+
+def _check_tasks(rules, tasks, path) -> None:
+    """A rule's ``task`` must name a task of the tasks file (as it reads at start-up)."""
+    from .rules import RulesFileError
+
+    for rule in rules.values():
+        if rule.task and (tasks is None or tasks.catalog.get(rule.task) is None):
+            raise RulesFileError(f"alerts file {path}: rule {rule.name!r}: task: no task named "
+                                 f"{rule.task!r} in the tasks file (TASKS_FILE)")

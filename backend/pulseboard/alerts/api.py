@@ -29,7 +29,7 @@ def _service():
 @require_token
 def list_alerts():
     """``{alerts, rules}``: stored alerts newest first, and every rule."""
-    return _service().list()
+    return _service().overview()
 
 
 @bp.get("/<alert_id:alert_id>")

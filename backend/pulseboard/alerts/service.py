@@ -82,7 +82,7 @@ class AlertService:
 
     # -- reading ---------------------------------------------------------------------
 
-    def list(self) -> dict:
+    def overview(self) -> dict:
         """``{alerts, rules}``: the stored alerts (newest first) and every rule."""
         return {"alerts": store.recent(), "rules": self.rule_list()}
 
