@@ -282,3 +282,78 @@ export type NamespaceName = keyof Namespaces
 
 /** The namespaces the Console offers; any other path can be typed in. */
 export const NAMESPACES: NamespaceName[] = ['/charts', '/logs', '/debug', '/chat']
+
+// == alerts (/alerts, /api/alerts) ==============================================
+// Kept together so the block can move as one piece (docs/contract.md "Alerts").
+
+export type AlertState = 'pending' | 'firing' | 'resolved'
+export type AlertSeverity = 'info' | 'warning' | 'critical'
+export type AlertCondition = 'above' | 'below' | 'absent'
+
+/** One episode of a rule: pending, then firing (or not), then resolved. */
+export interface Alert {
+  id: number
+  rule: string
+  stream: string
+  condition: AlertCondition
+  threshold: number | null
+  severity: AlertSeverity
+  summary: string
+  state: AlertState
+  /** The latest (worst) value seen; null for `absent`. */
+  value: number | null
+  started_at: Timestamp
+  fired_at: Timestamp | null
+  resolved_at: Timestamp | null
+  updated_at: Timestamp
+  acked_by: string | null
+  acked_at: Timestamp | null
+  acked_via: 'board' | 'chat' | null
+}
+
+/** A rule of the rules file as clients see it (its actions are not shown). */
+export interface AlertRule {
+  name: string
+  stream: string
+  condition: AlertCondition
+  threshold: number | null
+  clear: number | null
+  for: number
+  clear_for: number
+  severity: AlertSeverity
+  summary: string
+}
+
+/** A transition of an alert, or its acknowledgement (`actor`: worker id or username). */
+export interface AlertEvent {
+  id: number
+  alert_id: number
+  kind: AlertState | 'acknowledged'
+  ts: Timestamp
+  value: number | null
+  actor: string
+}
+
+export interface AlertsRequests {
+  subscribe: { payload: Record<string, never>; reply: { alerts: Alert[]; rules: AlertRule[] } }
+  unsubscribe: { payload: Record<string, never>; reply: object }
+  ack: { payload: { id: number }; reply: { alert: Alert } }
+  get: { payload: { id: number }; reply: { alert: Alert; events: AlertEvent[] } }
+}
+
+export interface AlertsEvents {
+  alert: Alert
+  resync: Resync
+}
+
+/** `GET /api/alerts` */
+export interface AlertsListResponse {
+  alerts: Alert[]
+  rules: AlertRule[]
+}
+
+// Interface merging adds `/alerts` to the namespaces declared above.
+export interface Namespaces {
+  '/alerts': { requests: AlertsRequests; events: AlertsEvents }
+}
+// == end of alerts =============================================================
