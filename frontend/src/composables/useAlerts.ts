@@ -27,8 +27,13 @@ export function useAlerts() {
 
   function upsert(alert: Alert) {
     const known = byId.value.get(alert.id)
-    // An older copy (a reply read before an event) never overwrites a newer one.
-    if (known && known.updated_at > alert.updated_at && known.acked_by) return
+    // An older copy (a reply read before an event) never overwrites a newer one; an
+    // acknowledgement does not move `updated_at`, so at a tie the acknowledged copy wins.
+    if (known) {
+      const newer = known.updated_at > alert.updated_at
+      const tieAcked = known.updated_at === alert.updated_at && known.acked_by && !alert.acked_by
+      if (newer || tieAcked) return
+    }
     byId.value.set(alert.id, { ...alert })
   }
 
