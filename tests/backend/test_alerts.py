@@ -253,3 +253,15 @@ def test_a_malformed_rules_file_stops_the_server_with_a_clear_message(tmp_path, 
         assert "Traceback" not in log
     finally:
         server.stop()
+
+
+def test_alerts_need_a_token(alerts_server):
+    import socketio
+
+    from support.clients import SocketClient
+
+    for token in (None, "forged"):
+        client = SocketClient(alerts_server.url, "/alerts", token)
+        with pytest.raises(socketio.exceptions.ConnectionError, match="unauthorized"):
+            client.connect()
+        client.close()
