@@ -8,7 +8,7 @@ from ..wire import MAX_ID, Payload, ok, parse
 from .service import NAMESPACE, AlertService
 
 
-class AckRequest(Payload):
+class AlertRef(Payload):
     id: int = Field(ge=1, le=MAX_ID)
 
 
@@ -32,8 +32,8 @@ class AlertsNamespace(AuthNamespace):
         return ok()
 
     def on_ack(self, data):
-        alert_id = parse(AckRequest, data).id
+        alert_id = parse(AlertRef, data).id
         return ok(alert=self.service.acknowledge(alert_id, self.user.username, "board"))
 
     def on_get(self, data):
-        return ok(**self.service.get(parse(AckRequest, data).id))
+        return ok(**self.service.get(parse(AlertRef, data).id))
