@@ -127,6 +127,8 @@ def from_environment(instance_path: Path, env: dict | None = None) -> dict:
         "ASYNC_MODE": env.get("ASYNC_MODE") or None,
         "TASKS_FILE": env.get("TASKS_FILE") or str(PACKAGE_DATA / "tasks.toml"),
         "DATA_FILE": env.get("DATA_FILE") or str(PACKAGE_DATA / "data.json"),
+        # Alert rules (docs/alerts.md); unset: none. Demo: PACKAGE_DATA / "alerts.toml".
+        "ALERTS_FILE": env.get("ALERTS_FILE") or None,
         "TOKEN_MAX_AGE": int(env.get("TOKEN_MAX_AGE", str(7 * 24 * 3600))),
         "TASK_CONCURRENCY": int(env.get("TASK_CONCURRENCY", "2")),
         "SPA_DIST": env.get("SPA_DIST") or None,

@@ -7,6 +7,8 @@ validated strictly against its model in :mod:`pulseboard.contract.registry`
 the registry names was seen, so a new event cannot go unchecked.
 """
 
+import time
+
 import pytest
 import requests
 from pydantic import BaseModel
@@ -50,10 +52,23 @@ def rest(method: str, path: str, route: str, token: str | None = None, **options
     return check(ROUTES[route].reply, response.json(), ("rest", "route", route))
 
 
+#: A rule that fires on the first point above 0 (no ``for``), with no actions.
+ALERT_RULES = """
+[rules.contract-live]
+stream = "contract.alerting"
+condition = "above"
+threshold = 0
+debug = false
+"""
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """A started server running the test tasks file."""
-    server = start_server(tmp_path_factory.mktemp("live"))
+    """A started server running the test tasks file and :data:`ALERT_RULES`."""
+    workdir = tmp_path_factory.mktemp("live")
+    rules = workdir / "alerts.toml"
+    rules.write_text(ALERT_RULES)
+    server = start_server(workdir, env={"ALERTS_FILE": str(rules)})
     yield server
     server.stop()
 
@@ -162,6 +177,26 @@ def test_chat(live, clients):
     pushed(a, "presence")
     failure = a.call("message", {"room": "not-joined", "text": "x"})
     check(Failure, failure, ("/chat", "failure", "message"))
+
+
+def test_alerts(live, clients):
+    account = register(live.url)
+    token = account["token"]
+    board = clients("/alerts", account)
+    assert [r["name"] for r in acked(board, "subscribe")["rules"]] == ["contract-live"]
+    requests.post(f"{live.url}/api/streams/contract.alerting/points", timeout=10,
+                  headers={"Authorization": f"Bearer {token}"},
+                  json={"points": [[int(time.time() * 1000), 5]]})
+    firing = pushed(board, "alert", lambda items: any(a["state"] == "firing" for a in items))
+    alert_id = firing[-1]["id"]
+    rest("GET", f"{live.url}/api/alerts", "GET /api/alerts", token)
+    rest("GET", f"{live.url}/api/alerts/{alert_id}", "GET /api/alerts/{id}", token)
+    acknowledged = acked(board, "ack", {"id": alert_id})["alert"]
+    assert acknowledged["acked_by"] == account["user"]["username"]
+    rest("POST", f"{live.url}/api/alerts/{alert_id}/ack", "POST /api/alerts/{id}/ack", token)
+    events = acked(board, "get", {"id": alert_id})["events"]
+    assert events[-1]["kind"] == "acknowledged"
+    acked(board, "unsubscribe")
 
 
 def test_every_request_and_event_was_checked():

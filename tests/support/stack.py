@@ -327,7 +327,8 @@ class Stack:
         with tasks.open("a") as file:
             file.write((E2E_SUPPORT / "colours.toml").read_text())
         shutil.copy(E2E_SUPPORT / "colours.py", tasks.parent / "colours.py")
-        return {"TASKS_FILE": str(tasks), "DATA_FILE": str(data), "TASK_CONCURRENCY": "2"}
+        return {"TASKS_FILE": str(tasks), "DATA_FILE": str(data), "TASK_CONCURRENCY": "2",
+                "ALERTS_FILE": str(E2E_SUPPORT / "alerts.toml")}  # alerts.spec.ts's rule
 
     @staticmethod
     def _start_workers(workers: list[ServerProcess]) -> None:

@@ -236,7 +236,8 @@ class ChartService:
         lease = self.cluster.lease(f"chart:{stream.info.name}", LEASE_MS)
         sample, renewed = None, 0.0
         try:
-            while stream.subscribers and stream.generation == generation:
+            while (stream.subscribers or self.watchers.get(stream.info.name)) \
+                    and stream.generation == generation:
                 now = time.monotonic()
                 if now - renewed >= LEASE_RENEW or not self.cluster.clustered:
                     if not lease.hold():  # another worker samples this stream
@@ -258,3 +259,55 @@ class ChartService:
             with self._lock:
                 if stream.generation == generation:
                     stream.producing = False
+
+    # -- watchers: alert rules (pulseboard.alerts) -----------------------------
+
+    @property
+    def watchers(self) -> dict[str, set[str]]:
+        """Stream name -> keys watching it without a socket (alert rules); see :meth:`watch`."""
+        # Created on first use rather than in __init__, to keep this block apart.
+        return self.__dict__.setdefault("_watchers", {})
+
+    def watch(self, name: str, key: str) -> None:
+        """Keep stream ``name`` produced for ``key`` (``alert:<rule>``) as a subscriber would.
+
+        A watcher gets no frames and is not counted among subscribers; it reads
+        the points with :meth:`latest`. A published stream nobody created yet
+        is watched all the same (it has no producer to start).
+        """
+        try:
+            stream = self.lookup(name)
+        except ApiError:
+            stream = None
+        with self._lock:
+            keys = self.watchers.setdefault(name, set())
+            first = not keys and stream is not None and not stream.subscribers
+            keys.add(key)
+            if first and stream.make_sampler is not None:
+                stream.generation += 1
+                stream.producing = True
+                self.socketio.start_background_task(self._produce, stream, stream.generation)
+
+    def unwatch(self, name: str, key: str) -> None:
+        """Stop watching; the producer ends with the last watcher and subscriber."""
+        with self._lock:
+            keys = self.watchers.get(name, set())
+            keys.discard(key)
+            if not keys:
+                self.watchers.pop(name, None)
+
+    def latest(self, name: str, after_t: float | None = None) -> list:
+        """The stream's recent points (the shared window) with ``t > after_t``, oldest first.
+
+        An unknown stream has none.
+        """
+        try:
+            stream = self.lookup(name)
+        except ApiError:
+            return []
+        if self.windows is not None:
+            points = self.windows.read(name, stream.window)
+        else:
+            with self.hub.lock:
+                points = list(stream.window)
+        return points if after_t is None else [p for p in points if p[0] > after_t]

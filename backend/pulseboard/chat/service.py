@@ -51,6 +51,8 @@ class ChatService:
         self.socketio = socketio
         self.presence = Presence(socketio, on_gone=self._announce_gone)
         self.limiter = chat_limiter(socketio)
+        #: ``hook(user, message)`` after a new room or direct message is stored (alerts' /ack).
+        self.on_posted: list = []
 
     def _emit(self, event: str, data: dict, to, skip_sid: str | None = None) -> None:
         self.socketio.emit(event, data, to=to, namespace=NAMESPACE, skip_sid=skip_sid)
@@ -120,6 +122,8 @@ class ChatService:
                 self._emit("notification", {
                     "kind": "mention", "from": user.username, "room": room,
                     "message_id": row.id, "preview": preview(row.text)}, user_room(target.id))
+            for hook in self.on_posted:
+                hook(user, message)
         return message
 
     def send_dm(self, user: Identity, to: str, text: str, client_id: str | None = None) -> dict:
@@ -136,6 +140,8 @@ class ChatService:
             self._emit("notification", {
                 "kind": "dm", "from": user.username, "message_id": row.id,
                 "preview": preview(row.text)}, user_room(recipient.id))
+            for hook in self.on_posted:
+                hook(user, message)
         return message
 
     def _save(self, user: Identity, message: ChatMessage, same_target) -> tuple[ChatMessage, bool]:

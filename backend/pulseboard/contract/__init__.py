@@ -1,7 +1,7 @@
 """The wire contract as pydantic models: the one source of docs/contract.md's shapes.
 
 One module per namespace (:mod:`.charts`, :mod:`.tasks` for ``/logs``,
-:mod:`.debug`, :mod:`.chat`), plus :mod:`.auth` for the REST bodies the SPA
+:mod:`.debug`, :mod:`.chat`, :mod:`.alerts`), plus :mod:`.auth` for the REST bodies the SPA
 sends and :mod:`.base` for what every namespace shares (acks, errors,
 ``resync``). :mod:`.registry` lists every event of every namespace with its
 payload, ack and pushed models; :mod:`.export` turns that list into the JSON

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from . import auth, charts, chat, debug, health, tasks
+from . import alerts, auth, charts, chat, debug, health, tasks
 from .base import Failure, NoPayload, Ok, Resync
 
 
@@ -83,6 +83,15 @@ NAMESPACES: dict[str, Namespace] = {
                 "notification": chat.Notification, "presence": chat.Presence,
                 **COMMON_EVENTS},
     ),
+    "/alerts": Namespace(
+        requests={
+            "subscribe": Request(NoPayload, alerts.AlertsSubscribeAck),
+            "unsubscribe": Request(NoPayload, Ok),
+            "ack": Request(alerts.AlertRef, alerts.AlertAck),
+            "get": Request(alerts.AlertRef, alerts.AlertDetailAck),
+        },
+        events={"alert": alerts.Alert, **COMMON_EVENTS},
+    ),
 }
 
 #: The REST calls; every error body is :class:`~.base.Failure`.
@@ -99,6 +108,9 @@ ROUTES: dict[str, Route] = {
     "POST /api/tasks/{id}/cancel": Route(None, Ok),
     "GET /api/debug": Route(None, debug.DebugList),
     "POST /api/debug": Route(debug.PostBody, debug.PostReply),
+    "GET /api/alerts": Route(None, alerts.AlertList),
+    "GET /api/alerts/{id}": Route(None, alerts.AlertDetail),
+    "POST /api/alerts/{id}/ack": Route(None, alerts.AlertAck),
 }
 
 #: Models every client needs whatever it calls.

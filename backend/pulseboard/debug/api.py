@@ -14,7 +14,7 @@ bp = Blueprint("debug", __name__, url_prefix="/api/debug")
 MAX_BODY = 64 * 1024
 LIMIT = re.compile(r"[0-9]{1,4}")
 #: Sources the server itself writes; a client may not pose as them.
-RESERVED_PREFIXES = ("task:", "log:")
+RESERVED_PREFIXES = ("task:", "log:", "alert:")
 
 
 def _service():

@@ -27,6 +27,7 @@ export const router = createRouter({
       meta: { title: 'Tasks' },
     },
     { path: '/debug', name: 'debug', component: () => import('@/views/DebugView.vue'), meta: { title: 'Debug' } },
+    { path: '/alerts', name: 'alerts', component: () => import('@/views/AlertsView.vue'), meta: { title: 'Alerts' } },
     {
       path: '/chat/:kind(room|dm)?/:name?',
       name: 'chat',

@@ -129,6 +129,30 @@ export interface Namespaces {
       resync: Resync
     }
   }
+  '/alerts': {
+    requests: {
+      subscribe: {
+        payload: NoPayload
+        reply: AlertsSubscribeAck
+      }
+      unsubscribe: {
+        payload: NoPayload
+        reply: Ok
+      }
+      ack: {
+        payload: AlertRef
+        reply: AlertAck
+      }
+      get: {
+        payload: AlertRef
+        reply: AlertDetailAck
+      }
+    }
+    events: {
+      alert: Alert
+      resync: Resync
+    }
+  }
 }
 /**
  * An event that takes no payload: nothing or ``{}``, anything else is ``bad_request``.
@@ -486,6 +510,93 @@ export interface Presence {
   user: string
   online: boolean
 }
+export interface AlertsSubscribeAck {
+  ok: true
+  /**
+   * the newest 200 and every open one, newest first
+   */
+  alerts: Alert[]
+  rules: AlertRule[]
+}
+/**
+ * One episode of a rule: pending, then firing (or not), then resolved.
+ */
+export interface Alert {
+  id: number
+  rule: string
+  stream: string
+  condition: 'above' | 'below' | 'absent'
+  threshold: number | null
+  severity: 'info' | 'warning' | 'critical'
+  summary: string
+  state: 'pending' | 'firing' | 'resolved'
+  /**
+   * the latest (worst) value seen; null for absent
+   */
+  value: number | null
+  /**
+   * milliseconds since the Unix epoch (UTC)
+   */
+  started_at: number
+  fired_at: number | null
+  resolved_at: number | null
+  /**
+   * milliseconds since the Unix epoch (UTC)
+   */
+  updated_at: number
+  acked_by: string | null
+  acked_at: number | null
+  acked_via: ('board' | 'chat') | null
+}
+/**
+ * A rule of the rules file as clients see it (its actions are not shown).
+ */
+export interface AlertRule {
+  name: string
+  stream: string
+  condition: 'above' | 'below' | 'absent'
+  threshold: number | null
+  clear: number | null
+  for: number
+  clear_for: number
+  severity: 'info' | 'warning' | 'critical'
+  summary: string
+}
+/**
+ * ``ack`` and ``get``.
+ */
+export interface AlertRef {
+  id: number
+}
+/**
+ * ``ack`` and ``POST /api/alerts/{id}/ack``: the alert, acknowledged (the first ack stands).
+ */
+export interface AlertAck {
+  ok: true
+  alert: Alert
+}
+/**
+ * ``get``: one alert with its events.
+ */
+export interface AlertDetailAck {
+  ok: true
+  alert: Alert
+  events: AlertEvent[]
+}
+/**
+ * A transition of an alert, or its acknowledgement (``actor``: worker id or username).
+ */
+export interface AlertEvent {
+  id: number
+  alert_id: number
+  kind: 'pending' | 'firing' | 'resolved' | 'acknowledged'
+  /**
+   * milliseconds since the Unix epoch (UTC)
+   */
+  ts: number
+  value: number | null
+  actor: string
+}
 export interface Rest {
   'POST /api/auth/register': {
     body: Credentials
@@ -527,6 +638,15 @@ export interface Rest {
   'POST /api/debug': {
     body: PostBody
     reply: PostReply
+  }
+  'GET /api/alerts': {
+    reply: AlertList
+  }
+  'GET /api/alerts/{id}': {
+    reply: AlertDetail
+  }
+  'POST /api/alerts/{id}/ack': {
+    reply: AlertAck
   }
 }
 /**
@@ -659,6 +779,20 @@ export interface PostBody {
 export interface PostReply {
   ok: true
   message: DebugMessage
+}
+/**
+ * ``GET /api/alerts``.
+ */
+export interface AlertList {
+  alerts: Alert[]
+  rules: AlertRule[]
+}
+/**
+ * ``GET /api/alerts/{id}``.
+ */
+export interface AlertDetail {
+  alert: Alert
+  events: AlertEvent[]
 }
 /**
  * A failure ack (and every REST error body): ``{ok: false, error: {code, message}}``.

@@ -5,7 +5,7 @@
 /** the codes a failure ack or REST error body carries */
 export const ERROR_CODES = ["bad_request","unauthorized","forbidden","not_found","rate_limited","too_large","internal"] as const
 /** every namespace with events */
-export const NAMESPACES = ["/charts","/logs","/debug","/chat"] as const
+export const NAMESPACES = ["/charts","/logs","/debug","/chat","/alerts"] as const
 /** a username: 3-32 letters, digits, '_' or '-' */
 export const USERNAME_PATTERN = "^[A-Za-z0-9_-]{3,32}$" as const
 /** a new password's shortest length */

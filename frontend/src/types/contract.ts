@@ -9,6 +9,7 @@
  * codes, the success-ack helper and a few derived names.
  */
 import type {
+  Alert,
   DebugMessage,
   ErrorBody,
   Namespaces,
@@ -20,6 +21,9 @@ import type {
 } from './contract.gen'
 
 export type {
+  Alert,
+  AlertEvent,
+  AlertRule,
   Credentials,
   DebugMessage,
   DirectMessage,
@@ -73,6 +77,9 @@ export type TaskUpdate = Pick<Task, 'id' | 'status' | 'progress'> & Partial<Task
 export type TaskSummary = Pick<Task, 'id' | 'name' | 'status' | 'progress' | 'started_at'> & Partial<Task>
 
 export type DebugLevel = DebugMessage['level']
+
+export type AlertState = Alert['state']
+export type AlertSeverity = Alert['severity']
 
 /** The `notification` event: a DM or a mention. */
 export type ChatNotification = Notification

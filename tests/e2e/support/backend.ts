@@ -29,7 +29,7 @@ export class Backend extends BackendProcess {
       repo: REPO,
       data: { orders_per_minute: 42, queue: { depth: 7 } },
       tasks: e2eTasks(),
-      env: { SPA_DIST: join(REPO, 'frontend/dist') },
+      env: { SPA_DIST: join(REPO, 'frontend/dist'), ALERTS_FILE: join(__dirname, 'alerts.toml') },
     })
     writeFileSync(join(this.workdir, 'colours.py'), COLOURS_SCRIPT)
   }
