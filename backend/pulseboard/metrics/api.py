@@ -12,7 +12,7 @@ import hmac
 import ipaddress
 
 from flask import Blueprint, Response, current_app, request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 
 from ..wire import ApiError
 
@@ -47,5 +47,7 @@ def metrics():
     """This worker's metrics in Prometheus' text exposition format."""
     check_reader()
     registry = current_app.extensions["pulseboard_metrics"]
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST,
+    # Every name here is a classic one, so the 0.0.4 text format, which every
+    # Prometheus (2.x included) reads; prometheus_client's own server says the same.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4,
                     headers={"Cache-Control": "no-store"})
