@@ -62,6 +62,33 @@ export interface Health {
   worker: string
 }
 
+// -- ingest (REST, docs/ingest.md) ----------------------------------------------
+
+/** One refused line (or one refused field of a line) of `POST /api/write`. */
+export interface WriteLineError {
+  /** 1-based line of the body. */
+  line: number
+  code: 'bad_request' | 'forbidden' | 'too_large'
+  message: string
+  /** Set when only this field's stream was refused; the line's other fields were stored. */
+  field?: string
+}
+
+/**
+ * `POST /api/write` and `/api/v2/write` (line protocol): 202 with `ok: true`, or 207 (some
+ * stored) / 400 (nothing stored) with `ok: false`, `error` and `errors`.
+ */
+export interface WriteReply {
+  ok: boolean
+  accepted_lines: number
+  refused_lines: number
+  points: number
+  streams: number
+  skipped_fields: number
+  error?: ErrorBody
+  errors?: WriteLineError[]
+}
+
 /** Sent on every namespace after a message-queue outage: subscribe again. */
 export interface Resync {
   reason: 'queue'
