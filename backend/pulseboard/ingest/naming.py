@@ -23,6 +23,7 @@ letter or digit, or falls under a prefix the server produces itself
 """
 
 import re
+from functools import lru_cache
 
 from ..charts.producers import RESERVED_PREFIXES
 from ..charts.streams import STREAM_NAME
@@ -66,4 +67,24 @@ def stream_name(parts: list[str]) -> str:
     if name.startswith(RESERVED_PREFIXES):
         raise NameRefused("forbidden", f"stream name {name!r} is under a prefix the server "
                                        "produces itself (system., demo., file.): add ?prefix=")
+    return name
+
+
+@lru_cache(maxsize=16_384)
+def _named(parts: tuple) -> tuple[str | None, NameRefused | None]:
+    try:
+        return stream_name(list(parts)), None
+    except NameRefused as refused:
+        return None, refused
+
+
+def cached_stream_name(parts: tuple) -> str:
+    """:func:`stream_name` remembered per ``parts``: a batch names the same series again and again.
+
+    Folding was three quarters of a write's time (1,000 ``cpu`` lines of
+    ten fields: 10,000 names from 30 distinct series).
+    """
+    name, refused = _named(parts)
+    if refused is not None:
+        raise NameRefused(refused.code, refused.message)
     return name

@@ -15,7 +15,7 @@ from ..charts.api import MAX_POINTS_PER_REQUEST
 from ..metrics.counters import INGEST_LINES, INGEST_POINTS, count
 from ..wire import ApiError
 from .lineprotocol import LineError, parse_body
-from .naming import NameRefused, stream_name, tag_values
+from .naming import NameRefused, cached_stream_name, tag_values
 
 #: At most this many entries in ``errors``; ``refused_lines`` counts them all.
 MAX_REPORTED_ERRORS = 100
@@ -36,9 +36,9 @@ class WriteOptions:
 
 
 def _name_fields(line, options: WriteOptions) -> list[tuple[str, str, float]]:
-    head = [options.prefix] if options.prefix else []
-    tail = tag_values(line.tags, options.tags)
-    return [(stream_name([*head, line.measurement, key, *tail]), key, value)
+    head = (options.prefix,) if options.prefix else ()
+    tail = tuple(tag_values(line.tags, options.tags))
+    return [(cached_stream_name((*head, line.measurement, key, *tail)), key, value)
             for key, value in line.values.items()]
 
 
@@ -52,7 +52,7 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
     parsed = parse_body(body, options.precision, now_ms)
     errors: list[LineError] = list(parsed.errors)
     batches: dict[str, list] = {}
-    carriers: dict[str, list[tuple[int, str]]] = {}  # stream -> (line, field) that fed it
+    named_lines = []  # (line number, its [(stream, field, value)]), for refused streams
     accepted, skipped, points = set(), 0, 0
     for line in parsed.lines:
         try:
@@ -60,20 +60,30 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
         except NameRefused as exc:
             errors.append(LineError(line.number, exc.message, exc.code))
             continue
-        for name, key, value in named:
-            batches.setdefault(name, []).append([line.t_ms, value])
-            carriers.setdefault(name, []).append((line.number, key))
+        t_ms = line.t_ms
+        for name, _, value in named:
+            batch = batches.get(name)
+            if batch is None:
+                batch = batches[name] = []
+            batch.append([t_ms, value])
+        named_lines.append((line.number, named))
         accepted.add(line.number)
         skipped += line.skipped
         points += len(named)
     if points > MAX_POINTS_PER_REQUEST:
         raise ApiError("too_large", f"{points} points in one request; at most "
                                     f"{MAX_POINTS_PER_REQUEST}: send smaller batches")
-    for name, exc in sink.publish(batches).items():
+    refused_streams = sink.publish(batches)
+    for name in refused_streams:
         points -= len(batches.pop(name))
-        for number, key in carriers[name]:
-            errors.append(LineError(number, f"stream {name!r}: {exc.message}", exc.code, key))
-            accepted.discard(number)
+    if refused_streams:  # rare: walk the lines again to say which carried them
+        for number, named in named_lines:
+            for name, key, _ in named:
+                if name in refused_streams:
+                    exc = refused_streams[name]
+                    errors.append(LineError(number, f"stream {name!r}: {exc.message}",
+                                            exc.code, key))
+                    accepted.discard(number)
     refused = {error.number for error in errors}
     count(INGEST_LINES, len(accepted), result="accepted")
     count(INGEST_LINES, len(refused), result="refused")
