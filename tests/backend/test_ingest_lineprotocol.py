@@ -10,7 +10,13 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from pulseboard.ingest.lineprotocol import parse_body
-from pulseboard.ingest.naming import NameRefused, fold, stream_name, tag_values
+from pulseboard.ingest.naming import (
+    NameRefused,
+    cached_stream_name,
+    fold,
+    stream_name,
+    tag_values,
+)
 from pulseboard.ingest.scraper import ScrapeFailed, select_points
 from pulseboard.ingest.sources import load_sources, parse_selector, parse_source
 
@@ -138,6 +144,14 @@ def test_stream_name_rule_and_its_refusals():
         stream_name(["m", "f" * 70])
     assert "longer than 64" in refused.value.message
     assert len(stream_name(["m", "f" * 62])) == 64
+
+
+def test_cached_names_answer_as_the_rule_does_every_time():
+    assert cached_stream_name(("cpu", "usage_idle", "web1")) == "cpu.usage_idle.web1"
+    for _ in range(2):  # a refusal is remembered too, and raised afresh each time
+        with pytest.raises(NameRefused) as refused:
+            cached_stream_name(("demo", "x"))
+        assert refused.value.code == "forbidden"
 
 
 # -- scrape sources ------------------------------------------------------------------------
