@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 #: Feature packages; each has ``init_app(app, services)`` that creates its
 #: service on ``services``, registers its namespace and its blueprints.
-FEATURES = ("charts", "chat", "tasks", "debug", "alerts")
+FEATURES = ("charts", "chat", "tasks", "debug", "alerts", "ingest", "metrics")
 
 
 def create_app(config: dict | None = None) -> Flask:

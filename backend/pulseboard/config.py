@@ -136,4 +136,8 @@ def from_environment(instance_path: Path, env: dict | None = None) -> dict:
         # `too_large`); the same bound as Socket.IO's max_http_buffer_size.
         "MAX_CONTENT_LENGTH": 1_000_000,
         **capacity_settings(env),
+        # Ingest and /metrics (docs/ingest.md): scrape sources, a writers' token, a scrapers' token.
+        "SOURCES_FILE": env.get("SOURCES_FILE") or None,
+        "INGEST_TOKEN": env.get("INGEST_TOKEN") or None,
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
     }

@@ -199,6 +199,17 @@ def test_alerts(live, clients):
     acked(board, "unsubscribe")
 
 
+def test_ingest(live):
+    token = register(live.url)["token"]
+    now_ns = time.time_ns()
+    body = f"contract_cpu,host=a usage_idle=91.5,usage_user=3i {now_ns}\n"
+    reply = rest("POST", f"{live.url}/api/write", "POST /api/write", token, data=body)
+    assert reply["ok"] and reply["points"] == 2
+    reply = rest("POST", f"{live.url}/api/v2/write?precision=s", "POST /api/v2/write", token,
+                 data=f"contract_mem used=1 {now_ns // 10**9}\nbroken line\n")
+    assert not reply["ok"] and reply["errors"][0]["line"] == 2  # 207: one stored, one refused
+
+
 def test_every_request_and_event_was_checked():
     """Runs last in this module: the tests above covered the whole registry."""
     expected = {(ns, "request", event) for ns, spec in NAMESPACES.items()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from . import alerts, auth, charts, chat, debug, health, tasks
+from . import alerts, auth, charts, chat, debug, health, ingest, tasks
 from .base import Failure, NoPayload, Ok, Resync
 
 
@@ -108,6 +108,8 @@ ROUTES: dict[str, Route] = {
     "POST /api/tasks/{id}/cancel": Route(None, Ok),
     "GET /api/debug": Route(None, debug.DebugList),
     "POST /api/debug": Route(debug.PostBody, debug.PostReply),
+    "POST /api/write": Route(None, ingest.WriteReply),  # line protocol, not JSON
+    "POST /api/v2/write": Route(None, ingest.WriteReply),
     "GET /api/alerts": Route(None, alerts.AlertList),
     "GET /api/alerts/{id}": Route(None, alerts.AlertDetail),
     "POST /api/alerts/{id}/ack": Route(None, alerts.AlertAck),

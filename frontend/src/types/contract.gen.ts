@@ -639,6 +639,12 @@ export interface Rest {
     body: PostBody
     reply: PostReply
   }
+  'POST /api/write': {
+    reply: WriteReply
+  }
+  'POST /api/v2/write': {
+    reply: WriteReply
+  }
   'GET /api/alerts': {
     reply: AlertList
   }
@@ -781,6 +787,38 @@ export interface PostReply {
   message: DebugMessage
 }
 /**
+ * 202 with ``ok: true``; 207 (some stored) or 400 (none) with ``error`` and ``errors``.
+ */
+export interface WriteReply {
+  ok: boolean
+  accepted_lines: number
+  refused_lines: number
+  points: number
+  streams: number
+  skipped_fields: number
+  error?: ErrorBody | null
+  errors?: WriteLineError[] | null
+}
+/**
+ * Why a request failed.
+ */
+export interface ErrorBody {
+  code: 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'rate_limited' | 'too_large' | 'internal'
+  message: string
+}
+/**
+ * One refused line, or one refused field of a line (``field`` set: the rest was stored).
+ */
+export interface WriteLineError {
+  /**
+   * 1-based line of the body
+   */
+  line: number
+  code: 'bad_request' | 'forbidden' | 'too_large'
+  message: string
+  field?: string | null
+}
+/**
  * ``GET /api/alerts``.
  */
 export interface AlertList {
@@ -800,11 +838,4 @@ export interface AlertDetail {
 export interface Failure {
   ok: false
   error: ErrorBody
-}
-/**
- * Why a request failed.
- */
-export interface ErrorBody {
-  code: 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'rate_limited' | 'too_large' | 'internal'
-  message: string
 }

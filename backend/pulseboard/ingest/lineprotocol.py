@@ -1,0 +1,156 @@
+"""InfluxDB line protocol: a request body into parsed lines and per-line errors.
+
+Each line is parsed by ``line-protocol-parser`` (a C extension following
+InfluxDB's own parser: escaping of ``,``, ``=`` and spaces, ``"``-quoted
+strings with ``\\"`` and ``\\\\``, ``i``/``u`` integer suffixes, booleans,
+int64 nanosecond timestamps). This module adds what a body needs around it:
+
+* lines are split on ``\\n``; a string field may hold a raw newline
+  (Telegraf's serializer writes one as it is), so a line whose quotes are
+  unbalanced is joined with the next ones when the joined text parses;
+* blank lines and ``#`` comments are skipped; each line must be UTF-8;
+* the timestamp is converted from the request's precision to milliseconds
+  and must fit InfluxDB's range (int64 nanoseconds); a line without one
+  takes the time the request arrived;
+* only numbers become points: floats, ``i`` integers and ``u`` unsigned
+  integers (past 2**53 sent as floats, which is what JSON can hold).
+  Strings and booleans are skipped and counted, never refused: Telegraf
+  plugins routinely mix them in (``system``'s ``uptime_format``).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from line_protocol_parser import LineFormatError, parse_line
+
+#: Precision names (InfluxDB v2 and its v1 aliases) -> nanoseconds per unit.
+PRECISIONS = {"ns": 1, "n": 1, "us": 1_000, "u": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+INT64 = 2**63
+MAX_EXACT = 2**53  # the largest integer a double (and JavaScript) holds exactly
+#: How many following lines a string field with raw newlines may span.
+MAX_JOINED_LINES = 50
+_UNESCAPED_QUOTE = re.compile(r'(?<!\\)(?:\\\\)*"')
+
+
+@dataclass
+class Line:
+    """One parsed line: what a stream needs from it."""
+
+    number: int  # 1-based, the first physical line of the logical line
+    measurement: str
+    tags: dict
+    values: dict  # numeric fields only
+    t_ms: int
+    skipped: int = 0  # string and boolean fields left out
+
+
+@dataclass
+class LineError:
+    """A line that was refused, and why."""
+
+    number: int
+    message: str
+    code: str = "bad_request"
+    field: str | None = None
+
+    def as_dict(self) -> dict:
+        """The wire shape of one entry of ``errors``."""
+        entry = {"line": self.number, "code": self.code, "message": self.message}
+        if self.field is not None:
+            entry["field"] = self.field
+        return entry
+
+
+@dataclass
+class Parsed:
+    """Everything one body held."""
+
+    lines: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+
+def _quotes_open(text: str) -> bool:
+    return len(_UNESCAPED_QUOTE.findall(text)) % 2 == 1
+
+
+def _numeric(value):
+    """The point value of a field, or None for strings and booleans."""
+    if isinstance(value, bool | str):
+        return None
+    if isinstance(value, int) and abs(value) > MAX_EXACT:
+        return float(value)
+    return value
+
+
+def _parse_one(number: int, text: str, unit_ns: int, now_ms: int) -> Line | LineError | None:
+    try:
+        parsed = parse_line(text)
+    except LineFormatError as exc:
+        return LineError(number, f"line protocol: {exc}")
+    if parsed is None:  # a comment
+        return None
+    stamp = parsed["time"]
+    if stamp is None:
+        t_ms = now_ms
+    else:
+        stamp_ns = stamp * unit_ns
+        if not -INT64 <= stamp_ns < INT64:
+            return LineError(number, f"timestamp {stamp} is out of range for its precision")
+        t_ms = stamp_ns // 1_000_000
+    values, skipped = {}, 0
+    for key, value in parsed["fields"].items():
+        number_value = _numeric(value)
+        if number_value is None:
+            skipped += 1
+        else:
+            values[key] = number_value
+    return Line(number, parsed["measurement"], parsed["tags"], values, t_ms, skipped)
+
+
+def parse_body(body: bytes, precision: str, now_ms: int) -> Parsed:
+    """Parse every line of ``body``; lines and errors keep the body's order.
+
+    :param precision: one of :data:`PRECISIONS` (the caller validated it).
+    :param now_ms: the time of a line without a timestamp.
+    """
+    unit_ns = PRECISIONS[precision]
+    result = Parsed()
+    raw = body.split(b"\n")
+    index = 0
+    while index < len(raw):
+        number = index + 1
+        try:
+            text = raw[index].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result.errors.append(LineError(number, f"not UTF-8 at byte {exc.start}"))
+            index += 1
+            continue
+        index += 1
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        if '"' in text and _quotes_open(text):
+            joined, used = _join_string_field(raw, index, text)
+            if joined is not None:
+                text, index = joined, index + used
+        outcome = _parse_one(number, text, unit_ns, now_ms)
+        if isinstance(outcome, Line):
+            result.lines.append(outcome)
+        elif outcome is not None:
+            result.errors.append(outcome)
+    return result
+
+
+def _join_string_field(raw: list, start: int, text: str) -> tuple[str | None, int]:
+    """Join ``text`` with the lines after it until its quotes close and it parses."""
+    for used in range(1, min(MAX_JOINED_LINES, len(raw) - start) + 1):
+        try:
+            text = text + "\n" + raw[start + used - 1].decode("utf-8")
+        except UnicodeDecodeError:
+            return None, 0
+        if not _quotes_open(text):
+            try:
+                parse_line(text)
+            except LineFormatError:
+                return None, 0
+            return text, used
+    return None, 0

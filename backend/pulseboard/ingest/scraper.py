@@ -1,0 +1,167 @@
+"""The Prometheus scraper: each source's selected samples into chart streams.
+
+One background task per source (``socketio.start_background_task``, slept
+with ``socketio.sleep``: a greenlet under eventlet or gevent) runs for as
+long as the server does. With several workers only one scrapes a source:
+each task competes for the lease ``scrape:<source>`` every second and only
+its holder fetches; when the holder dies the lease lapses (a few seconds
+past the source's timeout) and another worker takes over. Without a
+message queue the lease is the local twin, always held.
+
+A scrape is all or nothing: the exposition text is fetched (at most
+:data:`MAX_BODY` bytes), parsed with ``prometheus_client``'s own text
+parser, and only then are the selected samples published, stamped with
+the sample's timestamp or the scrape's time. Non-finite values (a summary
+quantile with no observations is NaN) are skipped. A source that starts
+failing is logged once as a warning (which ``/debug`` shows), and once
+more when it recovers.
+"""
+
+import logging
+import math
+import time
+import urllib.request
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from ..charts.api import MAX_POINTS_PER_REQUEST
+from ..cluster import cluster_of
+from ..metrics.counters import INGEST_POINTS, SCRAPES, count
+from ..wire import now_ms
+from .naming import NameRefused, stream_name, tag_values
+from .sink import ChartSink
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 8_000_000
+LEASE_RENEW = 1.0
+ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"  # the classic text format, not OpenMetrics
+
+
+class ScrapeFailed(Exception):
+    """A scrape that stored nothing, with the reason."""
+
+
+def fetch(url: str, timeout: float, user_agent: str) -> str:
+    """GET ``url`` and return its text; raise ScrapeFailed on any failure."""
+    request = urllib.request.Request(url, headers={"Accept": ACCEPT, "User-Agent": user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read(MAX_BODY + 1)
+    except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+        raise ScrapeFailed(f"GET {url}: {exc}") from None
+    if len(body) > MAX_BODY:
+        raise ScrapeFailed(f"GET {url}: more than {MAX_BODY} bytes")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScrapeFailed(f"GET {url}: the body is not UTF-8") from None
+
+
+def select_points(source, text: str, scraped_ms: int) -> tuple[dict, set]:
+    """The selected samples of ``text`` as ``{stream: [[t, v]]}``, and names refused."""
+    batches, refused = {}, set()
+    try:
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if not source.wanted(sample.name, sample.labels) or \
+                        not math.isfinite(sample.value):
+                    continue
+                parts = [source.name, sample.name, *tag_values(sample.labels, source.labels)]
+                try:
+                    name = stream_name(parts)
+                except NameRefused as exc:
+                    refused.add(exc.message)
+                    continue
+                stamp = sample.timestamp
+                t = int(float(stamp) * 1000) if stamp is not None else scraped_ms
+                batches.setdefault(name, []).append([t, sample.value])
+    except ValueError as exc:  # the parser's word for text that is not the format
+        raise ScrapeFailed(f"exposition text does not parse: {exc}") from None
+    points = sum(len(points) for points in batches.values())
+    if points > MAX_POINTS_PER_REQUEST:
+        raise ScrapeFailed(f"{points} samples selected, at most {MAX_POINTS_PER_REQUEST}")
+    return batches, refused
+
+
+class Scraper:
+    """Scrapes one source into the charts, on whichever worker holds its lease.
+
+    :param app: the Flask app (an app context per scrape: publishing may store a name).
+    :param socketio: the SocketIO instance (background task, sleep, cluster).
+    :param source: a :class:`~.sources.Source`.
+    """
+
+    def __init__(self, app, socketio, source):
+        self.app = app
+        self.socketio = socketio
+        self.source = source
+        self.cluster = cluster_of(socketio)
+        ttl_ms = int((source.timeout + 2 * LEASE_RENEW + 1) * 1000)
+        self.lease = self.cluster.lease(f"scrape:{source.name}", ttl_ms)
+        self.user_agent = f"pulseboard/{app.config.get('VERSION', '')}"
+        self.failing: str | None = None
+        self._warned: set = set()
+        self._stopped = False
+
+    def start(self) -> None:
+        """Start the background task."""
+        self.socketio.start_background_task(self._run)
+
+    def stop(self) -> None:
+        """Ask the task to end (within a second) and give up the lease."""
+        self._stopped = True
+
+    def _run(self) -> None:
+        due = time.monotonic() + min(1.0, self.source.interval)  # after the app is ready
+        try:
+            while not self._stopped:
+                if not self.lease.hold():  # another worker scrapes this source
+                    due = 0.0  # scrape at once if this worker takes over
+                    self.socketio.sleep(LEASE_RENEW)
+                    continue
+                if time.monotonic() >= due:
+                    due = time.monotonic() + self.source.interval
+                    self.scrape_once()
+                self.socketio.sleep(max(0.01, min(LEASE_RENEW, due - time.monotonic())))
+        finally:
+            if self.cluster.clustered:
+                self.lease.release()
+
+    def scrape_once(self) -> int:
+        """Fetch, select and publish once; return the points stored (0 on failure)."""
+        try:
+            text = fetch(self.source.url, self.source.timeout, self.user_agent)
+            batches, refused_names = select_points(self.source, text, now_ms())
+            with self.app.app_context():
+                refused = ChartSink(self.app.extensions["pulseboard"].charts).publish(batches)
+        except ScrapeFailed as exc:
+            self._failed(str(exc))
+            return 0
+        except Exception as exc:  # never let one bad scrape end the task
+            log.exception("scrape of source %r failed", self.source.name)
+            self._failed(f"{type(exc).__name__}: {exc}")
+            return 0
+        for name, exc in refused.items():
+            batches.pop(name)
+            self._warn_once(f"stream {name!r} refused: {exc.message}")
+        for message in refused_names:
+            self._warn_once(message)
+        points = sum(len(points) for points in batches.values())
+        count(SCRAPES, source=self.source.name, result="ok")
+        count(INGEST_POINTS, points, via="prometheus")
+        if self.failing is not None:
+            log.info("scrape of source %r works again", self.source.name)
+            self.failing = None
+        return points
+
+    def _failed(self, reason: str) -> None:
+        count(SCRAPES, source=self.source.name, result="error")
+        if self.failing is None:
+            log.warning("scrape of source %r failed: %s", self.source.name, reason)
+        self.failing = reason
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self._warned and len(self._warned) < 1000:
+            self._warned.add(message)
+            log.warning("source %r: %s", self.source.name, message)

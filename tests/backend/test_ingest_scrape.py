@@ -1,0 +1,186 @@
+"""Prometheus scrape sources (``SOURCES_FILE``) against real servers on 127.0.0.1.
+
+The exposition is served by prometheus_client's own ``start_http_server``
+(and, for counting scrapes, a tiny ``http.server``); Pulseboard runs as a
+real ``pulseboard serve``; subscribers are real Socket.IO clients.
+"""
+
+import shutil
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from prometheus_client import CollectorRegistry, Gauge, generate_latest, start_http_server
+from prometheus_client.parser import text_string_to_metric_families
+
+from support.clients import api_get, register, wait_until
+from support.server import ServerProcess, free_port
+from support.stack import Redis
+
+
+def write_sources(path, body: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body)
+    return path
+
+
+def stream_names(server) -> set:
+    return {s["name"] for s in api_get(f"{server.url}/api/streams").json()["streams"]}
+
+
+def sample_value(server, name: str) -> float:
+    """The value of the one sample called ``name`` in the worker's /metrics."""
+    text = requests.get(f"{server.url}/metrics", timeout=10).text
+    return next(sample.value for family in text_string_to_metric_families(text)
+                for sample in family.samples if sample.name == name)
+
+
+def scrape_counts(server, name: str = "pulseboard_scrapes") -> dict:
+    """``{(source, result): count}`` from the worker's own /metrics (loopback may read it)."""
+    text = requests.get(f"{server.url}/metrics", timeout=10).text
+    counts = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == name:
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    key = (sample.labels["source"], sample.labels["result"])
+                    counts[key] = counts.get(key, 0) + sample.value
+    return counts
+
+
+@pytest.fixture
+def exposition():
+    """A prometheus_client exposition server on a free loopback port, with its registry."""
+    registry = CollectorRegistry()
+    gauges = {"depth": Gauge("queue_depth", "Items waiting.", ["queue"], registry=registry),
+              "other": Gauge("not_selected", "Left out.", registry=registry)}
+    gauges["depth"].labels("inbox").set(3)
+    gauges["depth"].labels("outbox").set(5)
+    gauges["other"].set(1)
+    port = free_port()
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    yield f"http://127.0.0.1:{port}/metrics", gauges
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_a_source_is_scraped_into_live_streams(tmp_path, exposition, connect):
+    url, gauges = exposition
+    dead_port = free_port()  # nothing listens there
+    sources = write_sources(tmp_path / "sources.toml", f"""
+[sources.app]
+url = "{url}"
+interval = 1
+select = ['queue_depth{{queue="inbox"}}']
+
+[sources.down]
+url = "http://127.0.0.1:{dead_port}/metrics"
+interval = 1
+timeout = 1
+select = ["up"]
+""")
+    server = ServerProcess(tmp_path / "server", env={"SOURCES_FILE": str(sources)}).start()
+    try:
+        token = register(server.url)["token"]
+        assert wait_until(lambda: "app.queue_depth.inbox" in stream_names(server), timeout=15)
+        assert not any("outbox" in n or "not_selected" in n for n in stream_names(server))
+        client = connect(server, "/charts", token)
+        ack = client.call("subscribe", {"stream": "app.queue_depth.inbox"})
+        assert ack["ok"] and ack["points"] and all(v == 3 for _, v in ack["points"])
+        gauges["depth"].labels("inbox").set(42)
+        frames = client.wait_for("points", lambda f: any(
+            v == 42 for frame in f for _, v in frame["points"]), timeout=15)
+        times = [t for frame in frames for t, _ in frame["points"]]
+        assert all(abs(t - time.time() * 1000) < 60_000 for t in times)  # the scrape's time
+        # The dead source fails every second: counted each time, logged once.
+        assert wait_until(lambda: scrape_counts(server).get(("down", "error"), 0) >= 3,
+                          timeout=20)
+        assert scrape_counts(server).get(("app", "ok"), 0) >= 2
+        assert server.log().count("scrape of source 'down' failed") == 1
+    finally:
+        server.stop()
+
+
+def test_a_bad_sources_file_is_logged_and_the_server_still_serves(tmp_path):
+    sources = write_sources(tmp_path / "sources.toml", "[sources.x\nurl = ")
+    server = ServerProcess(tmp_path / "server", env={"SOURCES_FILE": str(sources)}).start()
+    try:
+        assert "sources file" in server.log() and "could not be read" in server.log()
+    finally:
+        server.stop()
+
+
+class CountingExposition:
+    """An ``http.server`` serving fixed exposition text and counting the GETs."""
+
+    def __init__(self):
+        registry = CollectorRegistry()
+        Gauge("jobs_running", "Jobs.", registry=registry).set(2)
+        body = generate_latest(registry)
+        self.hits = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.hits += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/metrics"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def test_two_workers_scrape_a_source_once_and_a_survivor_takes_over(tmp_path):
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (run scripts/install-system-deps.sh)")
+    target = CountingExposition()
+    queue = Redis().start()
+    workers = []
+    try:
+        sources = write_sources(tmp_path / "sources.toml", f"""
+[sources.jobs]
+url = "{target.url}"
+interval = 1
+timeout = 1
+select = ["jobs_running"]
+""")
+        env = {"SOURCES_FILE": str(sources), "MESSAGE_QUEUE": queue.url,
+               "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
+        for name in ("a", "b"):
+            workers.append(ServerProcess(tmp_path / name, env=env).start())
+        assert wait_until(lambda: target.hits >= 2, timeout=20)
+        start_hits, started = target.hits, time.monotonic()
+        time.sleep(6)
+        rate = (target.hits - start_hits) / (time.monotonic() - started)
+        assert 0.4 <= rate <= 1.5, rate  # one scrape a second for the cluster, not two
+        per_worker = [scrape_counts(w).get(("jobs", "ok"), 0) for w in workers]
+        assert sorted(value > 0 for value in per_worker) == [False, True], per_worker
+        assert [sample_value(worker, "pulseboard_queue_up") for worker in workers] == [1, 1]
+        holder = workers[per_worker.index(max(per_worker))]
+        survivor = workers[1 - workers.index(holder)]
+        holder.kill()
+        # The lease lapses (timeout + 3 s) and the survivor scrapes from then on.
+        assert wait_until(lambda: scrape_counts(survivor).get(("jobs", "ok"), 0) >= 2,
+                          timeout=20)
+        assert "jobs.jobs_running" in stream_names(survivor)
+    finally:
+        for worker in workers:
+            worker.stop()
+        queue.stop()
+        target.stop()
