@@ -17,8 +17,9 @@ bp = Blueprint("debug", __name__, url_prefix="/api/debug")
 MAX_BODY = 64 * 1024
 SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@-]*")  # used with fullmatch
 LIMIT = re.compile(r"[0-9]{1,4}")
-#: Sources the server itself writes; a client may not pose as them.
-RESERVED_PREFIXES = ("task:", "log:")
+#: Prefixes of the debug sources only the server posts (task runs, bridged log
+#: records); a client may not pose as them.
+SERVER_SOURCE_PREFIXES = ("task:", "log:")
 
 
 class PostBody(Payload):
@@ -59,8 +60,8 @@ def post():
     body = parse(PostBody, json_body())
     if not SOURCE.fullmatch(body.source):
         raise ApiError("bad_request", "source must be letters, digits and _ . : / @ -")
-    if body.source.startswith(RESERVED_PREFIXES):
-        raise ApiError("forbidden", f"sources starting {' or '.join(RESERVED_PREFIXES)} "
+    if body.source.startswith(SERVER_SOURCE_PREFIXES):
+        raise ApiError("forbidden", f"sources starting {' or '.join(SERVER_SOURCE_PREFIXES)} "
                                     "are the server's own")
     message = _service().post(body.level, body.source, body.message, body.context)
     return {"ok": True, "message": message}, 202
