@@ -13,7 +13,7 @@ DEV_LOCK := backend/requirements-dev.lock
 LOCK := backend/requirements.lock
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install run dev migrate frontend test test-backend test-stack test-frontend test-images \
+.PHONY: help install run dev migrate frontend test test-backend test-inproc test-stack test-frontend test-images \
 	lint lock bench bench-full bench-smoke system-deps image-deps screenshots clean
 
 help:  ## list the targets
@@ -83,6 +83,9 @@ lint: install $(NPM_STAMP)  ## ruff and eslint
 
 test-backend: install  ## backend tests only
 	$(BIN)/pytest tests/backend
+
+test-inproc: install  ## the in-process handler and REST tests (seconds; `make test` runs them too)
+	$(BIN)/pytest tests/inproc
 
 test-stack: install system-deps frontend  ## nginx + Redis + Postgres + two workers
 	$(BIN)/pytest tests/stack
