@@ -1,4 +1,4 @@
-"""Settings parsing (pulseboard/config.py, pulseboard/settings.py): types, defaults, clear errors."""
+"""Settings parsing (pulseboard/config.py, settings.py): types, defaults, clear errors."""
 
 import pytest
 
@@ -58,7 +58,8 @@ def test_accepted_values():
     assert load_settings({"CORS_ORIGINS": "*", "FLASK_DEBUG": "1"}).cors_origins == ["*"]
     assert load_settings({"TRUSTED_PROXIES": "none"}).TRUSTED_PROXIES == "none"
     for rate in ("10 per minute", "5/30 seconds", "100 per 10 seconds", "1/day"):
-        assert load_settings({"LOGIN_ADDRESS_RATE_LIMIT": rate}).LOGIN_ADDRESS_RATE_LIMIT == rate
+        settings = load_settings({"LOGIN_ADDRESS_RATE_LIMIT": rate})
+        assert rate == settings.LOGIN_ADDRESS_RATE_LIMIT
 
 
 def test_the_async_mode_read_before_monkey_patching_has_the_same_rule():
