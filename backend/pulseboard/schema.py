@@ -111,7 +111,9 @@ def migrate_database(config: dict | None = None) -> str:
     """
     app = migration_app(config)
     upgrade(app)
-    with app.app_context(), db.engine.connect() as connection:
-        revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    with app.app_context():
+        with db.engine.connect() as connection:
+            revision = connection.execute(
+                text("SELECT version_num FROM alembic_version")).scalar()
         db.engine.dispose()  # this app is done: its pool's connections are not kept
     return revision
