@@ -13,7 +13,7 @@ DEV_LOCK := backend/requirements-dev.lock
 LOCK := backend/requirements.lock
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help install contract run dev frontend test test-backend test-stack test-frontend test-images \
+.PHONY: help install contract run dev migrate frontend test test-backend test-inproc test-stack test-frontend test-images \
 	lint lock bench bench-full bench-smoke system-deps image-deps screenshots clean
 
 help:  ## list the targets
@@ -77,8 +77,12 @@ contract: install $(NPM_STAMP)  ## regenerate the contract's JSON Schema and Typ
 run: install frontend  ## start the app on http://127.0.0.1:5000 (SQLite, no Redis, demo data)
 	$(BIN)/pulseboard serve
 
+# pulseboard.dev migrates the database before it builds the app, as `pulseboard serve` does.
 dev: install  ## Flask dev server with reload (pair it with `cd frontend && npm run dev`)
-	$(BIN)/flask --app pulseboard run --debug --port $${PORT:-5000}
+	$(BIN)/flask --app pulseboard.dev run --debug --port $${PORT:-5000}
+
+migrate: install  ## bring the database (DATABASE_URL, default SQLite) to the newest schema
+	$(BIN)/pulseboard migrate
 
 # -- checking ------------------------------------------------------------------
 
@@ -88,6 +92,9 @@ lint: install $(NPM_STAMP)  ## ruff and eslint
 
 test-backend: install  ## backend tests only
 	$(BIN)/pytest tests/backend
+
+test-inproc: install  ## the in-process handler and REST tests (seconds; `make test` runs them too)
+	$(BIN)/pytest tests/inproc
 
 test-stack: install system-deps frontend  ## nginx + Redis + Postgres + two workers
 	$(BIN)/pytest tests/stack

@@ -15,7 +15,7 @@ from .config import from_environment
 from .errors import register_error_handlers
 from .extensions import cors, db, migrate, socketio
 from .middleware import ConnectionGate, NoWebSocketCompression
-from .namespace import RootNamespace
+from .namespace import RootNamespace, event_error_ack
 from .origins import origin_checker
 
 log = logging.getLogger(__name__)
@@ -23,15 +23,23 @@ log = logging.getLogger(__name__)
 #: Feature packages; each has ``init_app(app, services)`` that creates its
 #: service on ``services``, registers its namespace and its blueprints.
 FEATURES = ("charts", "chat", "tasks", "debug", "alerts", "ingest", "metrics")
+#: Where Socket.IO is served (Flask-SocketIO's ``path`` option, the clients' default).
+SOCKETIO_PATH = "socket.io"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Create and configure a Pulseboard app.
+    """Build a Pulseboard app; nothing outside the app changes.
+
+    The database is not migrated (``pulseboard migrate``, or
+    :func:`pulseboard.schema.upgrade` in a test), and no signal handler, exit
+    hook or root-logger handler is installed: a process that serves the app
+    does that itself (:mod:`pulseboard.serving`).
 
     :param config: settings that override the environment, e.g. a test's
         temporary ``SQLALCHEMY_DATABASE_URI``. ``ASYNC_MODE`` picks
         python-socketio's async mode; left unset, Flask-SocketIO chooses
         (threading under ``flask run``).
+    :raises pulseboard.config.SettingsError: an environment variable is invalid.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.session_interface = event_context.NoCookieSession()
@@ -56,13 +64,15 @@ def create_app(config: dict | None = None) -> Flask:
         async_handlers=False,
         max_http_buffer_size=app.config["MAX_CONTENT_LENGTH"],
         serializer=transport.SERIALIZER,  # strict packets and payloads
+        path=SOCKETIO_PATH,
     )
+    socketio.on_error_default(event_error_ack)  # a failing handler's ack: see namespace.py
     app.wsgi_app = NoWebSocketCompression(app.wsgi_app)  # outside Socket.IO's middleware
     guards = transport.install(app, socketio)  # wraps app.wsgi_app in the polling guard
     app.wsgi_app = ConnectionGate(app.wsgi_app, lambda token: verify_token(token, app.config),
                                   guards.sessions.is_member)
     devserver_websocket.install(app)  # `flask run`: no 500 + traceback when a WebSocket ends
-    event_context.route_socketio_path(app)
+    event_context.route_socketio_path(app, SOCKETIO_PATH)
     socketio.on_namespace(RootNamespace())  # `/` refuses connections without a token too
 
     # Services live on the app, shared by its namespaces and blueprints.
@@ -74,7 +84,4 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     spa.register(app)  # last: its catch-all route must not shadow /api
-
-    # Migrate to the newest schema (one process at a time): see schema.py.
-    schema.upgrade(app)
     return app

@@ -1,24 +1,32 @@
 """The ``pulseboard`` command: ``pulseboard serve`` runs the production server.
 
-``pulseboard emit`` and ``pulseboard publish-point`` publish from outside the
-server through the message queue (see :mod:`pulseboard.emitter`).
+``pulseboard migrate`` brings the database to the newest schema (``serve``
+does it too, before it listens). ``pulseboard emit`` and ``pulseboard
+publish-point`` publish from outside the server through the message queue
+(see :mod:`pulseboard.emitter`).
 
 ``serve`` monkey-patches for eventlet or gevent *before* importing Flask or
 the app (a server using a message queue under eventlet/gevent hangs
 otherwise), raises the open-file limit, and lifts eventlet's default cap of
-1,024 concurrent connections. Development uses ``flask --app pulseboard run``.
+1,024 concurrent connections. Development uses ``flask --app pulseboard.dev run``.
+
+Every setting is read by :mod:`pulseboard.config`; an invalid one ends the
+command with its message and exit status 2 (:data:`SETTINGS_EXIT`).
 """
 
 import argparse
 import gc
 import json
 import logging
-import os
 import resource
 import sys
 
-ASYNC_MODES = ("eventlet", "gevent", "threading")
+from . import config
+from .config import ASYNC_MODES, SettingsError
+
 DEFAULT_ASYNC_MODE = "eventlet"
+#: The exit status of a command started with an invalid setting (as for bad arguments).
+SETTINGS_EXIT = 2
 #: Idle seconds before eventlet closes a keep-alive connection (it never did).
 KEEPALIVE_IDLE = 75
 #: Seconds a client may take to send a request's headers or body.
@@ -61,28 +69,73 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def serve(args: argparse.Namespace) -> None:
-    """Run the app on eventlet's (or gevent's) WSGI server."""
+def _load_dotenv() -> None:
     # python-dotenv starts no threads and takes no locks: safe before patching,
     # and it must come first so that ASYNC_MODE in .env is honoured.
     from dotenv import find_dotenv, load_dotenv
 
-    from .config import require_production_secret_key
-
     load_dotenv(find_dotenv(usecwd=True))  # the .env `flask run` reads: from the cwd up
-    require_production_secret_key()  # a missing or placeholder key in production: clear exit
-    mode = args.async_mode or os.environ.get("ASYNC_MODE") or DEFAULT_ASYNC_MODE
-    _monkey_patch(mode)
-    fd_limit = raise_open_file_limit()
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+
+
+def _setting_refused(exc: SettingsError) -> SystemExit:
+    print(f"pulseboard: invalid setting: {exc}", file=sys.stderr)
+    return SystemExit(SETTINGS_EXIT)
+
+
+def read_settings():
+    """Load ``.env``, then every setting (:func:`pulseboard.config.load_settings`).
+
+    An invalid one ends the command: its message on stderr, exit status 2.
+    """
+    _load_dotenv()
+    try:
+        return config.load_settings()
+    except SettingsError as exc:
+        raise _setting_refused(exc) from None
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _migrate(config: dict | None = None) -> str:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .schema import migrate_database
+
+    try:
+        return migrate_database(config)
+    except SQLAlchemyError as exc:
+        raise SystemExit(f"pulseboard: cannot migrate the database: {exc}") from None
+
+
+def migrate(args: argparse.Namespace) -> None:
+    """Migrate the configured database to the newest revision, then exit."""
+    settings = read_settings()
+    _configure_logging(settings.LOG_LEVEL)
+    print(f"pulseboard: database at revision {_migrate()}", file=sys.stderr)
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Migrate, then run the app on eventlet's (or gevent's) WSGI server."""
+    _load_dotenv()
+    config.require_production_secret_key()  # a missing or placeholder key in production
+    try:
+        mode = args.async_mode or config.async_mode() or DEFAULT_ASYNC_MODE
+    except SettingsError as exc:
+        raise _setting_refused(exc) from None
+    _monkey_patch(mode)  # before pydantic, Flask and the rest are imported
+    settings = read_settings()
+    fd_limit = raise_open_file_limit()
+    _configure_logging(settings.LOG_LEVEL)
     from . import connections, create_app
     from .extensions import socketio
+    from .serving import prepare_to_serve
 
+    _migrate()  # before the app exists: nothing of it runs on an old schema
     app = create_app({"ASYNC_MODE": mode})
+    prepare_to_serve(app)
     capacity = app.config
     tune_garbage_collector()
     host = args.host or app.config["HOST"]
@@ -114,7 +167,7 @@ def _emitter(args: argparse.Namespace):
 
     from .emitter import Emitter
 
-    url = args.message_queue or os.environ.get("MESSAGE_QUEUE")
+    url = args.message_queue or read_settings().MESSAGE_QUEUE
     if not url:
         raise SystemExit("pulseboard: set MESSAGE_QUEUE or pass --message-queue redis://...")
     try:
@@ -140,17 +193,16 @@ def emit(args: argparse.Namespace) -> None:
 
 def _database_url(args: argparse.Namespace) -> str:
     """``--database-url``, else ``DATABASE_URL``, else the server's own default (SQLite)."""
-    from dotenv import find_dotenv, load_dotenv
-
-    load_dotenv(find_dotenv(usecwd=True))  # the .env the server reads
-    url = args.database_url or os.environ.get("DATABASE_URL")
+    url = args.database_url or read_settings().DATABASE_URL
     if url:
         return url
     from flask import Flask
 
+    from .config import default_database_url
+
     # create_app's import name: the same instance folder, so the same default database.
-    instance = Flask("pulseboard.app", instance_relative_config=True).instance_path
-    return f"sqlite:///{os.path.join(instance, 'pulseboard.db')}"
+    return default_database_url(Flask("pulseboard.app", instance_relative_config=True)
+                                .instance_path)
 
 
 def publish_point(args: argparse.Namespace) -> None:
@@ -185,12 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``pulseboard`` command."""
     parser = argparse.ArgumentParser(prog="pulseboard", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("serve", help="run the production server")
+    run = commands.add_parser("serve", help="migrate the database, then run the production server")
     run.add_argument("--host", help="address to bind (default: HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port to bind (default: PORT or 5000)")
     run.add_argument("--async-mode", choices=ASYNC_MODES, help="default: ASYNC_MODE or eventlet")
     run.add_argument("--access-log", action="store_true", help="log every HTTP request")
     run.set_defaults(func=serve)
+
+    upgrade = commands.add_parser(
+        "migrate", help="bring the database (DATABASE_URL) to the newest schema and exit")
+    upgrade.set_defaults(func=migrate)
 
     send = commands.add_parser(
         "emit", help="emit an event to every worker's clients through the message queue")

@@ -1,23 +1,77 @@
-"""Configuration from the environment (and ``.env`` in development).
+"""Configuration from the environment (and ``.env`` in development): the one reader of it.
 
-Every setting (the README's configuration table) is read here once, into a plain mapping that
-:func:`pulseboard.create_app` loads with ``app.config.from_mapping``. Tests
-pass their own mapping on top, so nothing reads ``os.environ`` after start-up.
+Every setting (the README's configuration table) is a typed field of
+:class:`pulseboard.settings.Settings`, read here once with pydantic-settings
+(:func:`load_settings`). :func:`from_environment` turns it into the plain
+mapping :func:`pulseboard.create_app` loads with ``app.config.from_mapping``;
+tests pass their own mapping on top, so nothing reads ``os.environ`` after
+start-up. A value that does not parse stops the start with
+:class:`SettingsError`, whose message names the variable
+(``MAX_CONNECTIONS: must be an integer (got 'abc')``); the ``pulseboard``
+command prints it and exits with status 2.
+
+This module imports only the standard library at the top: ``pulseboard serve``
+reads ``ASYNC_MODE`` (:func:`async_mode`) before it monkey-patches, and
+pydantic may only be imported after that (see :mod:`pulseboard.settings`).
 """
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 PACKAGE_DATA = Path(__file__).parent / "data"
+DEFAULT_MAX_CONNECTIONS = 20_000
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+#: SECRET_KEY values that mean "never set": deploy.env.example's placeholder
+#: (``change-me-to-a-long-random-string``) and the like, compared lowercased.
+PLACEHOLDER_SECRET_PREFIXES = ("change-me", "changeme", "change_me", "replace-me", "your-secret")
 
 
-def _split_origins(value: str | None) -> list[str]:
-    return [origin.strip() for origin in (value or "").split(",") if origin.strip()]
+class SettingsError(ValueError):
+    """A setting in the environment is invalid; the message names the variable."""
+
+
+def async_mode(env: Mapping[str, str] | None = None) -> str | None:
+    """``ASYNC_MODE``, or None when unset: the one setting read before monkey-patching.
+
+    The rule is the one :class:`~pulseboard.settings.Settings` applies later;
+    it is checked here without pydantic (see the module docstring).
+    """
+    env = os.environ if env is None else env
+    mode = env.get("ASYNC_MODE") or None
+    if mode is not None and mode not in ASYNC_MODES:
+        raise SettingsError(f"ASYNC_MODE: must be one of {', '.join(ASYNC_MODES)} (got {mode!r})")
+    return mode
+
+
+def load_settings(env: Mapping[str, str] | None = None):
+    """Read and check every setting: a :class:`~pulseboard.settings.Settings`.
+
+    :param env: the variables to read; the process environment when omitted.
+    :raises SettingsError: naming every invalid variable and why.
+    """
+    from pydantic import ValidationError
+
+    from .settings import Settings, describe
+
+    try:
+        if env is None:
+            settings = Settings()  # pydantic-settings reads os.environ
+        else:  # a test's mapping: the same fields and rules, empty meaning unset
+            settings = Settings(**{name: value for name, value in env.items()
+                                   if name in Settings.model_fields and value != ""})
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None
+    if "*" in settings.cors_origins and settings.FLASK_DEBUG not in ("1", "true"):
+        raise SettingsError("CORS_ORIGINS: '*' is allowed only in development (FLASK_DEBUG=1)")
+    return settings
 
 
 def _secret_key(instance_path: Path) -> str:
-    """Return SECRET_KEY, or a random key persisted in the instance folder.
+    """Return a random key persisted in the instance folder (made on first use).
 
     A persisted key keeps tokens valid across restarts of ``make run`` and is
     shared by workers on one host; production sets SECRET_KEY explicitly.
@@ -32,12 +86,7 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
-#: SECRET_KEY values that mean "never set": deploy.env.example's placeholder
-#: (``change-me-to-a-long-random-string``) and the like, compared lowercased.
-PLACEHOLDER_SECRET_PREFIXES = ("change-me", "changeme", "change_me", "replace-me", "your-secret")
-
-
-def is_production(env: dict) -> bool:
+def is_production(env: Mapping) -> bool:
     """Whether ``env`` describes a production server: a Postgres ``DATABASE_URL``.
 
     SQLite (the default of ``make run``) is a single host, where a persisted
@@ -47,10 +96,10 @@ def is_production(env: dict) -> bool:
     return (env.get("DATABASE_URL") or "").startswith(("postgresql", "postgres:"))
 
 
-def production_secret_key_problem(env: dict | None = None) -> str | None:
+def production_secret_key_problem(env: Mapping | None = None) -> str | None:
     """Why ``SECRET_KEY`` is unfit for production, or None when it is fine (or not production).
 
-    :param env: the variables to read; ``os.environ`` when omitted.
+    :param env: the variables to read; the process environment when omitted.
     """
     env = os.environ if env is None else env
     if not is_production(env):
@@ -67,18 +116,20 @@ def production_secret_key_problem(env: dict | None = None) -> str | None:
     return None
 
 
-def require_production_secret_key(env: dict | None = None) -> None:
+def require_production_secret_key(env: Mapping | None = None) -> None:
     """Stop with a clear message when production runs without a real SECRET_KEY."""
     problem = production_secret_key_problem(env)
     if problem:
         raise SystemExit(f"pulseboard: refusing to start: {problem}")
 
 
-DEFAULT_MAX_CONNECTIONS = 20_000
+def default_database_url(instance_path: Path) -> str:
+    """The SQLite database in the instance folder, used when ``DATABASE_URL`` is unset."""
+    return f"sqlite:///{Path(instance_path) / 'pulseboard.db'}"
 
 
-def capacity_settings(env) -> dict:
-    """The connection and session limits from the environment.
+def capacity_settings(settings) -> dict:
+    """The connection and session limits.
 
     ``MAX_CONNECTIONS`` caps the connections served at once (eventlet's pool
     is 16 more, kept for ``/api/health``); ``MAX_GUEST_CONNECTIONS``
@@ -89,55 +140,52 @@ def capacity_settings(env) -> dict:
     The session limits apply in every mode, ``flask run`` included; the
     connection limits only to eventlet's server (``pulseboard serve``).
     """
-    max_connections = int(env.get("MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS))
-    if max_connections < 1:
-        raise ValueError("MAX_CONNECTIONS must be at least 1")
-    max_guests = int(env.get("MAX_GUEST_CONNECTIONS") or max(2, max_connections // 4))
+    max_guests = settings.MAX_GUEST_CONNECTIONS or max(2, settings.MAX_CONNECTIONS // 4)
     return {
-        "MAX_CONNECTIONS": max_connections,
+        "MAX_CONNECTIONS": settings.MAX_CONNECTIONS,
         "MAX_GUEST_CONNECTIONS": max_guests,
-        "GUEST_TIMEOUT": float(env.get("GUEST_TIMEOUT", "20")),
-        "MAX_PENDING_SESSIONS": int(env.get("MAX_PENDING_SESSIONS") or max_guests),
-        "PENDING_SESSION_TIMEOUT": float(env.get("PENDING_SESSION_TIMEOUT", "10")),
+        "GUEST_TIMEOUT": settings.GUEST_TIMEOUT,
+        "MAX_PENDING_SESSIONS": settings.MAX_PENDING_SESSIONS or max_guests,
+        "PENDING_SESSION_TIMEOUT": settings.PENDING_SESSION_TIMEOUT,
     }
 
 
-def from_environment(instance_path: Path, env: dict | None = None) -> dict:
+def from_environment(instance_path: Path, env: Mapping[str, str] | None = None) -> dict:
     """Build the configuration mapping from environment variables.
 
     :param instance_path: the Flask instance folder, home of the default
         SQLite database and the persisted development secret key.
-    :param env: the variables to read; ``os.environ`` when omitted.
+    :param env: the variables to read; the process environment when omitted.
+    :raises SettingsError: a value is invalid (the message names it).
     """
-    env = os.environ if env is None else env
+    settings = load_settings(env)
     instance_path = Path(instance_path)
-    origins = _split_origins(env.get("CORS_ORIGINS"))
-    if "*" in origins and env.get("FLASK_DEBUG") not in ("1", "true"):
-        raise ValueError("CORS_ORIGINS='*' is allowed only in development (FLASK_DEBUG=1)")
     return {
-        "SECRET_KEY": env.get("SECRET_KEY") or _secret_key(instance_path),
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
-        or f"sqlite:///{instance_path / 'pulseboard.db'}",
-        "MESSAGE_QUEUE": env.get("MESSAGE_QUEUE") or None,
+        "SECRET_KEY": settings.SECRET_KEY or _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": settings.DATABASE_URL or default_database_url(instance_path),
+        "MESSAGE_QUEUE": settings.MESSAGE_QUEUE,
         # Empty: same-origin only. The SPA served by the backend, by nginx or
         # through Vite's proxy (which keeps the Host header) is same-origin.
-        "CORS_ORIGINS": origins,
-        "HOST": env.get("HOST", "127.0.0.1"),
-        "PORT": int(env.get("PORT", "5000")),
-        "ASYNC_MODE": env.get("ASYNC_MODE") or None,
-        "TASKS_FILE": env.get("TASKS_FILE") or str(PACKAGE_DATA / "tasks.toml"),
-        "DATA_FILE": env.get("DATA_FILE") or str(PACKAGE_DATA / "data.json"),
-        # Alert rules (docs/alerts.md); unset: none. Demo: PACKAGE_DATA / "alerts.toml".
-        "ALERTS_FILE": env.get("ALERTS_FILE") or None,
-        "TOKEN_MAX_AGE": int(env.get("TOKEN_MAX_AGE", str(7 * 24 * 3600))),
-        "TASK_CONCURRENCY": int(env.get("TASK_CONCURRENCY", "2")),
-        "SPA_DIST": env.get("SPA_DIST") or None,
+        "CORS_ORIGINS": settings.cors_origins,
+        "HOST": settings.HOST,
+        "PORT": settings.PORT,
+        "ASYNC_MODE": settings.ASYNC_MODE,
+        "TASKS_FILE": settings.TASKS_FILE,
+        "DATA_FILE": settings.DATA_FILE,
+        "TOKEN_MAX_AGE": settings.TOKEN_MAX_AGE,
+        "TASK_CONCURRENCY": settings.TASK_CONCURRENCY,
+        "SPA_DIST": settings.SPA_DIST,
+        "LOGIN_USER_RATE_LIMIT": settings.LOGIN_USER_RATE_LIMIT,
+        "LOGIN_ADDRESS_RATE_LIMIT": settings.LOGIN_ADDRESS_RATE_LIMIT,
+        "REGISTER_ADDRESS_RATE_LIMIT": settings.REGISTER_ADDRESS_RATE_LIMIT,
+        "TRUSTED_PROXIES": settings.TRUSTED_PROXIES,
+        "LOG_LEVEL": settings.LOG_LEVEL,
         # Any request body, chunked ones included, is refused past this (413
         # `too_large`); the same bound as Socket.IO's max_http_buffer_size.
         "MAX_CONTENT_LENGTH": 1_000_000,
-        **capacity_settings(env),
-        # Ingest and /metrics (docs/ingest.md): scrape sources, a writers' token, a scrapers' token.
-        "SOURCES_FILE": env.get("SOURCES_FILE") or None,
-        "INGEST_TOKEN": env.get("INGEST_TOKEN") or None,
-        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        **capacity_settings(settings),
+        "ALERTS_FILE": settings.ALERTS_FILE,
+        "SOURCES_FILE": settings.SOURCES_FILE,
+        "INGEST_TOKEN": settings.INGEST_TOKEN,
+        "METRICS_TOKEN": settings.METRICS_TOKEN,
     }

@@ -49,11 +49,11 @@ def check_published_stream(database_url: str, stream: str) -> None:
     # Imported here: a script that only emits never pays for SQLAlchemy or psutil.
     from sqlalchemy import create_engine, text
 
-    from .charts.producers import RESERVED_PREFIXES
+    from .charts.producers import PRODUCED_STREAM_PREFIXES
 
     if not STREAM_NAME.match(stream):
         raise UnknownStream("stream names are 1-64 of a-z, 0-9, '.', '_', '-'")
-    if stream.startswith(RESERVED_PREFIXES):
+    if stream.startswith(PRODUCED_STREAM_PREFIXES):
         raise UnknownStream(f"{stream!r} is produced by the server itself; "
                             "publish to a stream of your own")
     engine = create_engine(database_url)

@@ -10,8 +10,6 @@ benchmark (docs/benchmarks.md).
 from flask import Flask
 from flask.sessions import SessionInterface
 
-from .extensions import socketio
-
 
 class NoCookieSession(SessionInterface):
     """Pulseboard authenticates with tokens; it keeps no cookie session.
@@ -28,7 +26,7 @@ class NoCookieSession(SessionInterface):
         return None
 
 
-def route_socketio_path(app: Flask) -> None:
+def route_socketio_path(app: Flask, path: str) -> None:
     """Give Socket.IO's path a WebSocket route, so that event contexts match it.
 
     Flask-SocketIO runs every event handler in a request context built from
@@ -38,6 +36,8 @@ def route_socketio_path(app: Flask) -> None:
     objects of cyclic garbage per event, and gen-0 collections of 20-100 ms
     (docs/benchmarks.md). No request reaches this view: Socket.IO's
     middleware answers the path.
+
+    :param path: the ``path`` option given to ``socketio.init_app``
+        (``socket.io``); Engine.IO serves ``/<path>/``.
     """
-    app.add_url_rule(socketio.sockio_mw.engineio_path, "socketio", lambda: ("", 404),
-                     websocket=True)
+    app.add_url_rule(f"/{path.strip('/')}/", "socketio", lambda: ("", 404), websocket=True)

@@ -1,4 +1,8 @@
-"""The helpers every REST endpoint shares: a strict JSON body and the Bearer guard."""
+"""The helpers every REST endpoint shares: a strict JSON body and the Bearer guard.
+
+Beside :mod:`pulseboard.wire` (the acks and errors they raise); every feature's
+blueprint imports them from here.
+"""
 
 from functools import wraps
 

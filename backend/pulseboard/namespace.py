@@ -12,7 +12,12 @@ It does the things no handler should repeat:
   as ``disconnect`` and payloads that are not strict JSON);
 * turns an :class:`~pulseboard.wire.ApiError` into its failure ack and any
   other exception into an ``internal`` ack, logged once with the event name,
-  so a handler never raises to the client and the server never dies on input.
+  so a handler never raises to the client and the server never dies on input
+  (:func:`event_error_ack`, Flask-SocketIO's default error handler).
+
+Dispatch goes through Flask-SocketIO's public API only: ``trigger_event`` is
+overridden and defers to the base class, which runs the handler in the
+event's request context; ``on_error_default`` turns exceptions into acks.
 
 Handlers are ``on_<event>(self, data)`` and return the ack.
 """
@@ -89,30 +94,39 @@ class AuthNamespace(Namespace):
         return identity
 
     def trigger_event(self, event, *args):
-        """Route an event to ``on_<event>`` and always return an ack."""
+        """Route an event to ``on_<event>(data)`` and always return an ack.
+
+        Flask-SocketIO's own ``trigger_event`` runs the handler in the event's
+        request context; a handler's exception becomes the return value of
+        the error handler (:func:`event_error_ack`), hence the ack.
+        """
         if event in LIFECYCLE_EVENTS:
             return super().trigger_event(event, *args)
-        handler = getattr(self, f"on_{event}", None) if event else None
-        if handler is None:
+        if not event or not callable(getattr(self, f"on_{event}", None)):
             return fail("not_found", f"unknown event {event!r} on {self.namespace}")
         sid, payload = args[0], args[1:]
-        return self.socketio._handle_event(
-            self._guarded(handler, event), event, self.namespace, sid, *payload
-        )
+        if len(payload) > 1:
+            return fail("bad_request", "an event takes at most one payload argument")
+        return super().trigger_event(event, sid, payload[0] if payload else None)
 
-    def _guarded(self, handler, event):
-        def call(*payload):
-            if len(payload) > 1:
-                return fail("bad_request", "an event takes at most one payload argument")
-            try:
-                return handler(payload[0] if payload else None)
-            except ApiError as exc:
-                return exc.ack()
-            except Exception:
-                log.exception("event %r on %s failed", event, self.namespace)
-                return fail("internal", "the server could not handle this event")
 
-        return call
+def event_error_ack(exc: Exception):
+    """The ack of an event whose handler raised (``socketio.on_error_default``).
+
+    Flask-SocketIO calls it inside the event's request context and its
+    ``except`` block, and sends what it returns as the ack: an
+    :class:`~pulseboard.wire.ApiError` becomes its failure ack, anything else
+    an ``internal`` ack, logged once with the event name. A failing
+    ``connect`` or ``disconnect`` handler is re-raised, as without a handler:
+    its return value would not refuse the connection.
+    """
+    event = request.event["message"]
+    if event in LIFECYCLE_EVENTS:
+        raise exc
+    if isinstance(exc, ApiError):
+        return exc.ack()
+    log.exception("event %r on %s failed", event, request.namespace)
+    return fail("internal", "the server could not handle this event")
 
 
 class RootNamespace(AuthNamespace):

@@ -17,7 +17,6 @@ leans on ``limits``' internals; ``tests/backend/test_ratelimit.py`` pins both.
 
 import ipaddress
 import logging
-import os
 import threading
 import time
 
@@ -173,9 +172,9 @@ def client_address(remote_addr: str | None, real_ip: str | None, trusted: list) 
 class AuthLimits:
     """The limits of ``POST /api/auth/login`` and ``/register`` for one app."""
 
-    def __init__(self, config: dict, environ: dict):
-        def setting(name, default):
-            return config.get(name) or environ.get(name) or default
+    def __init__(self, config: dict):
+        def setting(name, default):  # read from the environment by pulseboard.config
+            return config.get(name) or default
 
         uri = storage_uri(config)
         self.limiters = {name: RateLimiter(name.lower(), setting(name, default), uri)
@@ -208,5 +207,5 @@ def limit_auth(kind: str, username: str | None) -> None:
     limits = current_app.extensions.get("pulseboard_auth_limits")
     if limits is None:
         limits = current_app.extensions["pulseboard_auth_limits"] = AuthLimits(
-            current_app.config, os.environ)
+            current_app.config)
     limits.check(kind, username)

@@ -1,10 +1,13 @@
-"""The database schema: Alembic migrations, applied at every start-up.
+"""The database schema: Alembic migrations, applied before a server listens.
 
-:func:`upgrade` brings the database to the newest migration before the app
-serves anything, so ``make run``, the tests and every compose worker need no
-separate step. Several workers starting at once against one database take
-turns: a Postgres advisory lock (or, for a SQLite file, a lock file beside
-it) lets one process migrate while the others wait, then find nothing to do.
+:func:`create_app <pulseboard.app.create_app>` never touches the schema. The
+processes that serve do: ``pulseboard serve`` (every compose worker, ``make
+run``, the tests' servers) and the development app ``flask --app pulseboard.dev
+run`` migrate before they listen, and ``pulseboard migrate`` (or ``flask --app
+pulseboard db upgrade``) does only that. Several processes starting at once
+against one database take turns: a Postgres advisory lock (or, for a SQLite
+file, a lock file beside it) lets one process migrate while the others wait,
+then find nothing to do.
 
 A model change needs a migration (``flask --app pulseboard db migrate``);
 ``flask --app pulseboard db check`` fails while one is missing, and
@@ -20,9 +23,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from flask import Flask
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, text
 
-from .extensions import db
+from .extensions import db, migrate
 
 log = logging.getLogger(__name__)
 
@@ -78,24 +81,39 @@ def migration_lock(engine: Engine) -> Iterator[Connection]:
 
 
 def upgrade(app: Flask) -> None:
-    """Migrate the app's database to the newest revision, one process at a time.
-
-    A database made before migrations existed (``db.create_all()``) has
-    tables but no ``alembic_version``: its missing tables are created and it
-    is stamped at the newest revision rather than migrated from scratch.
-    """
+    """Migrate the app's database to the newest revision, one process at a time."""
     with app.app_context(), migration_lock(db.engine) as connection:
-        tables = set(inspect(connection).get_table_names())
-        config = alembic_config(connection)
-        adopt = bool(tables) and "alembic_version" not in tables
-        if adopt:
-            db.metadata.create_all(connection)
-            connection.commit()
-            command.stamp(config, "head")
-        else:
-            command.upgrade(config, "head")
+        command.upgrade(alembic_config(connection), "head")
         connection.commit()
-    if adopt:  # logged once the tables exist: WARNING records are stored on /debug
-        log.warning("adopted a database made before migrations: created missing tables "
-                    "and stamped it at the newest revision")
 
+
+def migration_app(config: dict | None = None) -> Flask:
+    """A Flask app with only the database and Flask-Migrate: nothing else starts.
+
+    It has :func:`pulseboard.create_app`'s import name, hence its instance
+    folder and default SQLite database, and the same settings.
+    """
+    from .config import from_environment
+
+    app = Flask("pulseboard.app", instance_relative_config=True)
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    app.config.from_mapping(config or {})
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    return app
+
+
+def migrate_database(config: dict | None = None) -> str:
+    """Bring the configured database to the newest revision; return that revision.
+
+    What ``pulseboard migrate`` runs, and ``pulseboard serve`` before it builds its app.
+    """
+    app = migration_app(config)
+    upgrade(app)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            revision = connection.execute(
+                text("SELECT version_num FROM alembic_version")).scalar()
+        db.engine.dispose()  # this app is done: its pool's connections are not kept
+    return revision

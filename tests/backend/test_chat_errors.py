@@ -2,7 +2,7 @@
 
 import pytest
 
-from pulseboard import create_app
+from pulseboard import create_app, schema
 from pulseboard.auth.service import register as register_user
 from pulseboard.chat import store
 from pulseboard.chat.mentions import mentioned_names
@@ -147,6 +147,7 @@ def test_store_answers_a_lost_insert_race_with_the_first_row(tmp_path):
     # insert must come back with the first row.
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'race.db'}",
                       "SECRET_KEY": "test", "ASYNC_MODE": "threading"})
+    schema.upgrade(app)  # create_app builds only
     with app.app_context():
         alice = register_user("alice", "long-enough-password")
 

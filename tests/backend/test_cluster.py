@@ -114,6 +114,7 @@ def test_the_guard_kills_the_group_when_its_worker_goes_away(tmp_path):
     finally:
         if guard.poll() is None:
             os.killpg(guard.pid, signal.SIGKILL)
+        guard.stdout.close()
 
 
 def test_the_guard_reports_the_commands_own_exit():

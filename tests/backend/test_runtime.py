@@ -18,7 +18,7 @@ CLIENTS = 1_500
 
 def test_flask_run_serves_websocket_in_threading_mode(tmp_path, connect):
     server = ServerProcess(
-        tmp_path, env={"FLASK_APP": "pulseboard"},
+        tmp_path, env={"FLASK_APP": "pulseboard.dev"},  # migrates: the database is new
         command=[sys.executable, "-m", "flask", "run", "--port", "{port}", "--no-reload"],
     ).start()
     try:

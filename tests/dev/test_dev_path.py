@@ -30,7 +30,7 @@ def dev_servers(tmp_path):
     vite_url = f"http://127.0.0.1:{vite_port}"
     flask = ServerProcess(
         tmp_path / "flask", env={"CORS_ORIGINS": ""},
-        command=[sys.executable, "-m", "flask", "--app", "pulseboard", "run",
+        command=[sys.executable, "-m", "flask", "--app", "pulseboard.dev", "run",
                  "--port", "{port}", "--no-reload"],
     ).start()
     log_path = tmp_path / "vite.log"

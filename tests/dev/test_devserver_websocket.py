@@ -19,10 +19,10 @@ from support.server import ServerProcess
 
 @pytest.fixture(params=["--debug", "--no-debug"])
 def flask_run(request, tmp_path):
-    """`flask --app pulseboard run` (threading mode, Werkzeug) on a free port."""
+    """`flask --app pulseboard.dev run` (make dev) (threading mode, Werkzeug) on a free port."""
     server = ServerProcess(
         tmp_path / "flask", env={"CORS_ORIGINS": ""},
-        command=[sys.executable, "-m", "flask", "--app", "pulseboard", "run",
+        command=[sys.executable, "-m", "flask", "--app", "pulseboard.dev", "run",
                  request.param, "--port", "{port}", "--no-reload"],
     ).start()
     yield server

@@ -9,18 +9,27 @@ import json
 import re
 import subprocess
 
+from pulseboard.settings import Settings
 from support.server import REPO
 
 README = (REPO / "README.md").read_text()
 
 
 def test_every_setting_the_server_reads_is_in_the_readme():
-    sources = "\n".join((REPO / "backend/pulseboard" / name).read_text()
-                        for name in ("config.py", "cli.py"))
-    settings = set(re.findall(r'env(?:iron)?\.get\("([A-Z_]+)"', sources))
-    assert {"LOG_LEVEL", "SPA_DIST", "DATABASE_URL"} <= settings
+    # Every variable is a field of the typed settings, which config.py alone reads.
+    settings = set(Settings.model_fields)
+    assert {"LOG_LEVEL", "SPA_DIST", "DATABASE_URL", "MAX_CONNECTIONS"} <= settings
     missing = sorted(name for name in settings if not re.search(rf"`{name}[`=]", README))
     assert missing == []
+
+
+def test_only_config_py_reads_the_environment():
+    readers = [str(path.relative_to(REPO)) for path in (REPO / "backend/pulseboard").rglob("*.py")
+               if re.search(r"os\.environ|os\.getenv|getenv\(", path.read_text())]
+    # tasks/process.py hands a run a few of the process's variables (PATH, HOME...):
+    # passing the environment on, not reading a setting.
+    assert sorted(readers) == ["backend/pulseboard/config.py",
+                               "backend/pulseboard/tasks/process.py"]
 
 
 def test_the_readme_names_the_node_version_package_json_requires():

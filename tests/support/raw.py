@@ -94,6 +94,7 @@ class RawWebSocket:
         """Drop the connection."""
         with contextlib.suppress(OSError, websocket.WebSocketException):
             self.ws.close(timeout=0.5)
+        self.ws.shutdown()  # the socket itself, also when the closing handshake failed
 
 
 def close_code(data: bytes) -> int | None:

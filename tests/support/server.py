@@ -85,11 +85,11 @@ class ServerProcess:
             "--port", "{port}", "--async-mode", self.async_mode,
         ]
         command = [part.replace("{port}", str(self.port)) for part in command]
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            cwd=self.workdir, start_new_session=True,
-        )
+        with self.log_path.open("ab") as log:  # the child has its own copy of the descriptor
+            self.process = subprocess.Popen(
+                command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.workdir, start_new_session=True,
+            )
         wait_for_http(f"{self.url}/api/health", timeout, self.process)
         return self
 

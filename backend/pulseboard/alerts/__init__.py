@@ -10,8 +10,9 @@ from ..extensions import socketio
 
 
 def init_app(app: Flask, services) -> None:
-    """Read the rules (a bad file stops the server), create the service and start evaluating.
+    """Read the rules (a bad file stops the server) and create the service.
 
+    Evaluation starts when the app is served (:mod:`pulseboard.serving`).
     Needs the charts feature (rules read streams); chat's ``/ack`` hook is
     installed when the chat feature is there.
     """
@@ -31,7 +32,6 @@ def init_app(app: Flask, services) -> None:
     chat = getattr(services, "chat", None)
     if chat is not None and hasattr(chat, "on_posted"):
         chat.on_posted.append(services.alerts.on_chat_message)
-    services.alerts.start()
 
 
 def _check_tasks(rules, tasks, path) -> None:

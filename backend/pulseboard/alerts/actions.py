@@ -20,7 +20,7 @@ from ..auth.service import find_user
 from ..auth.tokens import Identity
 from ..chat import store as chat_store
 from ..chat.models import ChatMessage, pair_key
-from ..chat.presence import room_key
+from ..chat.presence import chat_room
 from ..chat.rules import preview
 from ..extensions import db
 from ..namespace import user_room
@@ -130,7 +130,7 @@ class Actions:
                                              sender_name=sender.username, text=text,
                                              ts=now_ms()))
         message = row.as_room_message()
-        self.socketio.emit("message", message, to=room_key(room), namespace=CHAT)
+        self.socketio.emit("message", message, to=chat_room(room), namespace=CHAT)
         return message
 
     def send_dm(self, username: str, text: str) -> dict | None:

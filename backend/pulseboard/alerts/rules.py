@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..charts.producers import BUILT_IN, RESERVED_PREFIXES
+from ..charts.producers import BUILT_IN, PRODUCED_STREAM_PREFIXES
 from ..charts.streams import STREAM_NAME
 
 Condition = Literal["above", "below", "absent"]
@@ -68,7 +68,7 @@ class Rule(BaseModel):
     def _consistent(self):
         if not STREAM_NAME.match(self.stream):
             raise ValueError("stream: names are 1-64 of a-z, 0-9, '.', '_', '-'")
-        if self.stream.startswith(RESERVED_PREFIXES) and self.stream not in BUILT_IN \
+        if self.stream.startswith(PRODUCED_STREAM_PREFIXES) and self.stream not in BUILT_IN \
                 and not self.stream.startswith("file."):
             raise ValueError(f"stream: there is no built-in stream {self.stream!r}")
         if self.condition == "absent":

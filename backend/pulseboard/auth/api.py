@@ -1,8 +1,4 @@
-"""REST endpoints for registration and login.
-
-``json_body`` and ``require_token`` live in :mod:`pulseboard.http`; they are
-imported here too, where the feature blueprints used to find them.
-"""
+"""REST endpoints for registration and login (the shared helpers: :mod:`pulseboard.http`)."""
 
 from flask import Blueprint, g
 
@@ -13,7 +9,7 @@ from ..wire import ApiError, parse
 from . import service
 from .tokens import issue_token
 
-__all__ = ["bp", "json_body", "require_token"]
+__all__ = ["bp"]
 
 bp = Blueprint("auth", __name__, url_prefix="/api/auth")
 

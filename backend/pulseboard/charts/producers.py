@@ -1,7 +1,11 @@
-"""Samplers for the built-in streams.
+"""Samplers for the built-in streams, and the stream names the server keeps to itself.
 
-Each producer is ``(interval_seconds, sample)`` where ``sample()`` returns the
-next value, or None when there is nothing new to report.
+A sampler is a callable class: ``sampler()`` returns the next value, or None
+when there is nothing new to report, and its ``interval`` attribute says how
+many seconds apart it is called (``warmup = True``: wait one interval before
+the first call). :data:`BUILT_IN` maps each built-in stream's name to its
+:class:`StreamInfo` and its sampler class; each data-file key gets a
+:class:`FileKeySampler`. The service runs them (:mod:`.service`).
 """
 
 import math
@@ -119,5 +123,6 @@ BUILT_IN = {
 }
 FILE_INTERVAL_MS = _ms(FileKeySampler)
 
-#: Prefixes whose streams the server produces itself; nobody may publish into them.
-RESERVED_PREFIXES = ("system.", "demo.", "file.")
+#: Stream-name prefixes of the streams the server produces itself (built-in
+#: samplers and data-file keys): nobody may publish into them.
+PRODUCED_STREAM_PREFIXES = ("system.", "demo.", "file.")

@@ -33,7 +33,7 @@ from .models import PublishedStream
 from .producers import (
     BUILT_IN,
     FILE_INTERVAL_MS,
-    RESERVED_PREFIXES,
+    PRODUCED_STREAM_PREFIXES,
     FileKeySampler,
     StreamInfo,
     prime_cpu,
@@ -205,7 +205,7 @@ class ChartService:
         """Append points to a published stream, creating it on first use."""
         if not STREAM_NAME.match(name):
             raise ApiError("bad_request", "stream names are 1-64 of a-z, 0-9, '.', '_', '-'")
-        if name.startswith(RESERVED_PREFIXES):
+        if name.startswith(PRODUCED_STREAM_PREFIXES):
             raise ApiError("forbidden", f"{name!r} is produced by the server itself")
         stream = self._streams.get(name) or self._create_published(name, unit or "")
         self._record(stream, points)

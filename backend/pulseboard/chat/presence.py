@@ -18,7 +18,7 @@ NAMESPACE = "/chat"
 ROOM_PREFIX = "room:"
 
 
-def room_key(room: str) -> str:
+def chat_room(room: str) -> str:
     """The Socket.IO room of a chat room's members."""
     return f"{ROOM_PREFIX}{room}"
 
@@ -36,13 +36,13 @@ class Presence:
 
     def join(self, sid: str, username: str, room: str) -> bool:
         """Put ``sid`` in ``room``; True if its user just came online there (anywhere)."""
-        if not self.rooms.join(sid, room_key(room)):
+        if not self.rooms.join(sid, chat_room(room)):
             return False
         return self.counts.add(room, username, 1) == 1
 
     def leave(self, sid: str, username: str, room: str) -> bool:
         """Take ``sid`` out of ``room``; True if its user just went offline there."""
-        if not self.rooms.leave(sid, room_key(room)):
+        if not self.rooms.leave(sid, chat_room(room)):
             return False
         return self.counts.add(room, username, -1) == 0
 
@@ -54,7 +54,7 @@ class Presence:
 
     def has_joined(self, sid: str, room: str) -> bool:
         """Whether socket ``sid`` is in ``room``."""
-        return self.rooms.has(sid, room_key(room))
+        return self.rooms.has(sid, chat_room(room))
 
     def rooms_of(self, sid: str) -> int:
         """How many chat rooms socket ``sid`` has joined."""

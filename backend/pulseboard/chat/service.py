@@ -24,7 +24,7 @@ from ..wire import ApiError, now_ms
 from . import store
 from .mentions import mentioned_users
 from .models import ChatMessage, pair_key
-from .presence import NAMESPACE, Presence, room_key
+from .presence import NAMESPACE, Presence, chat_room
 from .rules import (
     DEFAULT_PAGE,
     DEFAULT_ROOM,
@@ -37,7 +37,7 @@ from .rules import (
 )
 
 MAX_CONVERSATIONS = 200
-__all__ = ["NAMESPACE", "ChatService", "room_key"]
+__all__ = ["NAMESPACE", "ChatService", "chat_room"]
 
 
 class ChatService:
@@ -77,7 +77,7 @@ class ChatService:
             if self.presence.join(sid, user.username, room):
                 # The joining socket learns who is there from the ack instead.
                 self._emit("presence", {"room": room, "user": user.username, "online": True},
-                           room_key(room), skip_sid=sid)
+                           chat_room(room), skip_sid=sid)
         messages, _ = store.page(ChatMessage.room == room, JOIN_MESSAGES)
         return {"room": room, "members": self.presence.members(room),
                 "messages": [m.as_room_message() for m in messages]}
@@ -98,7 +98,7 @@ class ChatService:
 
     def _announce_gone(self, room: str, username: str) -> None:
         self._emit("presence", {"room": room, "user": username, "online": False},
-                   room_key(room))
+                   chat_room(room))
 
     def _require_joined(self, sid: str, room: str) -> None:
         check_room_name(room)
@@ -117,7 +117,7 @@ class ChatService:
             lambda first: first.room == room)
         message = row.as_room_message()
         if created:
-            self._emit("message", message, room_key(room))
+            self._emit("message", message, chat_room(room))
             for target in mentioned_users(row.text, user.id):
                 self._emit("notification", {
                     "kind": "mention", "from": user.username, "room": room,

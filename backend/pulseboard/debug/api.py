@@ -13,8 +13,9 @@ bp = Blueprint("debug", __name__, url_prefix="/api/debug")
 
 MAX_BODY = 64 * 1024
 LIMIT = re.compile(r"[0-9]{1,4}")
-#: Sources the server itself writes; a client may not pose as them.
-RESERVED_PREFIXES = ("task:", "log:", "alert:")
+#: Prefixes of the debug sources only the server posts (task runs, bridged log
+#: records, alert rules); a client may not pose as them.
+SERVER_SOURCE_PREFIXES = ("task:", "log:", "alert:")
 
 
 def _service():
@@ -46,8 +47,8 @@ def post():
     """Post a message (202 with the stored message, its count raised on a repeat)."""
     request.max_content_length = MAX_BODY  # tighter than the app-wide MAX_CONTENT_LENGTH
     body = parse(PostBody, json_body())
-    if body.source.startswith(RESERVED_PREFIXES):
-        raise ApiError("forbidden", f"sources starting {' or '.join(RESERVED_PREFIXES)} "
+    if body.source.startswith(SERVER_SOURCE_PREFIXES):
+        raise ApiError("forbidden", f"sources starting {' or '.join(SERVER_SOURCE_PREFIXES)} "
                                     "are the server's own")
     message = _service().post(body.level, body.source, body.message, body.context)
     return {"ok": True, "message": message}, 202

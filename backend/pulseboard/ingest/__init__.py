@@ -9,7 +9,7 @@ the rules and configuration snippets.
 
 
 def init_app(app, services) -> None:
-    """Register the write endpoints; start a scraper per source of ``SOURCES_FILE``."""
+    """Register the write endpoints and one scraper per ``SOURCES_FILE`` source (not started)."""
     from ..extensions import socketio
     from .api import bp
     from .scraper import Scraper
@@ -19,5 +19,3 @@ def init_app(app, services) -> None:
     path = app.config.get("SOURCES_FILE")
     services.scrapers = [Scraper(app, socketio, source)
                          for source in (load_sources(path) if path else [])]
-    for scraper in services.scrapers:
-        scraper.start()

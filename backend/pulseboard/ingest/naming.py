@@ -25,7 +25,7 @@ letter or digit, or falls under a prefix the server produces itself
 import re
 from functools import lru_cache
 
-from ..charts.producers import RESERVED_PREFIXES
+from ..charts.producers import PRODUCED_STREAM_PREFIXES
 from ..charts.streams import STREAM_NAME
 
 _FOLD = re.compile(r"[^a-z0-9_-]+")
@@ -64,7 +64,7 @@ def stream_name(parts: list[str]) -> str:
     if not STREAM_NAME.fullmatch(name):
         raise NameRefused("bad_request", f"stream name {name!r} must start with a letter or "
                                          "digit")
-    if name.startswith(RESERVED_PREFIXES):
+    if name.startswith(PRODUCED_STREAM_PREFIXES):
         raise NameRefused("forbidden", f"stream name {name!r} is under a prefix the server "
                                        "produces itself (system., demo., file.): add ?prefix=")
     return name
