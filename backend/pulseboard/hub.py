@@ -131,16 +131,17 @@ class Hub:
                 self._flushing = False
 
     def _run(self) -> None:
-        # Ticks on a fixed cadence: a flush that took 30 ms shortens the next
-        # wait instead of pushing every later frame 30 ms back. A flusher that
-        # fell a whole tick behind restarts the cadence rather than bursting.
-        next_tick = time.monotonic()
+        # A flush is due one tick after the last emit, whoever made it (this
+        # task or an append to an idle hub), so a room gets at most about one
+        # frame per tick; a flush that took 30 ms shortens the next wait. With
+        # nothing emitted for a tick the hub is idle: appends emit themselves.
         while True:
-            next_tick += self.tick
-            delay = next_tick - time.monotonic()
-            if delay < 0:
-                next_tick, delay = time.monotonic(), 0
-            self.socketio.sleep(delay)
+            wait = self._last_emit + self.tick - time.monotonic()
+            if wait > 0:
+                self.socketio.sleep(wait)
+            elif not self._pending:
+                self.socketio.sleep(self.tick)
+                continue
             try:
                 self.flush()
             except Exception:  # a bad frame must not stop every later one

@@ -78,3 +78,35 @@ def test_an_append_from_inside_a_flush_waits_for_the_tick(hub_and_client):
     assert frames(client) == [{"room": "r", "items": [1]}]
     with hub.lock:
         assert hub.pending_count("r") == 1
+
+
+def test_items_faster_than_the_tick_leave_about_one_frame_per_tick():
+    """The flusher's tick counts from the last emit, also one made by an append."""
+    app = Flask(__name__)
+    socketio = SocketIO(app, async_mode="threading")
+    tick = 0.2
+    hub = Hub(socketio, "/t", "items", lambda room, items: items, tick=tick)
+
+    @socketio.on("connect", namespace="/t")
+    def connect():
+        from flask import request
+
+        socketio.server.enter_room(request.sid, "r", namespace="/t")
+
+    client = socketio.test_client(app, namespace="/t")
+    try:
+        started = time.monotonic()
+        sent = 0
+        while time.monotonic() - started < 1.0:  # 50 items/s for 1 s: 5 ticks
+            hub.append("r", [sent])
+            sent += 1
+            time.sleep(0.02)
+        time.sleep(2 * tick)  # the last batch's tick
+        got = [m["args"][0] for m in client.get_received("/t") if m["name"] == "items"]
+        assert [item for frame in got for item in frame] == list(range(sent))
+        assert got[0] == [0]  # the first item found the hub idle
+        # One frame per tick, +1 for the idle one, +1 of slack for a late thread.
+        assert len(got) <= 1.0 / tick + 2
+        assert hub.immediate_flushes == 1
+    finally:
+        client.disconnect(namespace="/t")
