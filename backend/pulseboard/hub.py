@@ -5,6 +5,12 @@ and a single flusher task per hub emits one frame per room per tick carrying
 everything appended since the previous tick. python-socketio encodes a room
 emit once, so the cost of a tick is one encode per busy room, whatever the
 number of subscribers.
+
+Batching is coalescing under load, not a fixed delay: an item appended when
+nothing was emitted for a whole tick (an idle hub) is emitted at once, by the
+appending caller; only items that follow within the tick wait for the
+flusher. So a lone point leaves at once, and points arriving faster than the
+tick leave at most about one frame per room per tick.
 """
 
 import logging
@@ -15,7 +21,8 @@ from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
-#: Upper bound of the delay a batched item waits before it is emitted.
+#: Upper bound of the delay a batched item waits before it is emitted; an
+#: item appended to an idle hub does not wait at all.
 DEFAULT_TICK = 0.05
 
 FrameBuilder = Callable[[str, list], Any]
@@ -64,6 +71,10 @@ class Hub:
         #: caller holding it can join a room and snapshot state atomically.
         self.lock = threading.RLock()
         self._flusher_started = False
+        self._last_emit = float("-inf")  # monotonic time of the last flush that emitted
+        self._flushing = False
+        #: Flushes run by :meth:`append` because the hub was idle (the tests count them).
+        self.immediate_flushes = 0
 
     def append(self, room: str, items: list, local: bool = False) -> None:
         """Queue ``items`` for ``room``; they leave with the next tick's frame.
@@ -76,6 +87,14 @@ class Hub:
             return
         with self.lock:
             self._pending.setdefault((room, local), []).extend(items)
+            # Idle for a tick: emit now. Not from within a flush (an emit that
+            # logs, and a log bridge that appends, must not recurse).
+            if not self._flushing and time.monotonic() - self._last_emit >= self.tick:
+                self.immediate_flushes += 1
+                try:
+                    self.flush()
+                except Exception:  # as in the flusher: the caller's append stands
+                    log.exception("flushing %s %r frames failed", self.namespace, self.event)
             if not self._flusher_started:
                 self._flusher_started = True
                 self.socketio.start_background_task(self._run)
@@ -100,21 +119,29 @@ class Hub:
         # snapshot it takes, never both (threads interleave otherwise).
         with self.lock:
             pending, self._pending = self._pending, {}
-            for frame in self.frames(pending):
-                self.socketio.emit(frame.event, frame.data, to=frame.to,
-                                   namespace=self.namespace, ignore_queue=frame.local)
+            if not pending:
+                return
+            self._last_emit = time.monotonic()
+            self._flushing = True
+            try:
+                for frame in self.frames(pending):
+                    self.socketio.emit(frame.event, frame.data, to=frame.to,
+                                       namespace=self.namespace, ignore_queue=frame.local)
+            finally:
+                self._flushing = False
 
     def _run(self) -> None:
-        # Ticks on a fixed cadence: a flush that took 30 ms shortens the next
-        # wait instead of pushing every later frame 30 ms back. A flusher that
-        # fell a whole tick behind restarts the cadence rather than bursting.
-        next_tick = time.monotonic()
+        # A flush is due one tick after the last emit, whoever made it (this
+        # task or an append to an idle hub), so a room gets at most about one
+        # frame per tick; a flush that took 30 ms shortens the next wait. With
+        # nothing emitted for a tick the hub is idle: appends emit themselves.
         while True:
-            next_tick += self.tick
-            delay = next_tick - time.monotonic()
-            if delay < 0:
-                next_tick, delay = time.monotonic(), 0
-            self.socketio.sleep(delay)
+            wait = self._last_emit + self.tick - time.monotonic()
+            if wait > 0:
+                self.socketio.sleep(wait)
+            elif not self._pending:
+                self.socketio.sleep(self.tick)
+                continue
             try:
                 self.flush()
             except Exception:  # a bad frame must not stop every later one

@@ -147,12 +147,59 @@ def test_memory_storage_sweeps_expired_entries_once_a_second_not_every_10_ms():
     limiter = RateLimiter("sweep", "2 per 1 second")
     storage = limiter._fallback
     assert isinstance(storage, CoarseMemoryStorage)
-    storage.timer.join(1)  # the first sweep, armed by the constructor
     limiter.hit("k")
-    assert storage.timer.is_alive() and storage.timer.interval == EXPIRY_SWEEP_INTERVAL
+    assert storage.sweeps == 0  # not due yet
     # Answers never depend on the sweep: an expired window is free again.
     limiter.hit("k")
     with pytest.raises(ApiError):
         limiter.hit("k")
-    time.sleep(1.1)
-    limiter.hit("k")
+    time.sleep(EXPIRY_SWEEP_INTERVAL + 0.1)
+    limiter.hit("k")  # due: this hit sweeps the two expired entries away
+    assert storage.sweeps == 1
+    assert len(storage.events[f"{limiter._prefix}/k"]) == 1
+
+
+SWEEPS_UNDER_EVENTLET = """
+import eventlet
+eventlet.monkey_patch()
+import time
+from pulseboard.ratelimit import RateLimiter
+
+limiter = RateLimiter("chat", "10 per 10 seconds")
+storage = limiter._fallback
+swept = []
+original = storage._MemoryStorage__expire_events
+storage._MemoryStorage__expire_events = lambda: (swept.append(1), original())
+started = time.monotonic()
+
+def user(i):
+    while time.monotonic() - started < 2.5:
+        try:
+            limiter.hit(f"user{i}")
+        except Exception:
+            pass
+        eventlet.sleep(0.05)
+
+pool = [eventlet.spawn(user, i) for i in range(50)]
+for green in pool:
+    green.wait()
+eventlet.sleep(1.2)  # a timer armed late would run now
+print(len(swept))
+"""
+
+
+def test_concurrent_hits_under_eventlet_sweep_about_once_a_second():
+    """50 green users hitting for 2.5 s: 2-3 sweeps, not one per hit that raced a timer.
+
+    The sweep used to be a ``threading.Timer`` re-armed when the last one was
+    not ``is_alive()``; a started timer is not alive until it runs, and
+    ``start()`` yields under eventlet, so concurrent hits armed one each
+    (~100 sweeps here).
+    """
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", SWEEPS_UNDER_EVENTLET], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.strip()) <= 4
