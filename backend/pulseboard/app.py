@@ -14,7 +14,7 @@ from .auth.tokens import verify_token
 from .config import from_environment
 from .errors import register_error_handlers
 from .extensions import cors, db, migrate, socketio
-from .middleware import ConnectionGate, NoWebSocketCompression
+from .middleware import ConnectionGate, NoWebSocketCompression, TerminatedChunkedInput
 from .namespace import RootNamespace, event_error_ack
 from .origins import origin_checker
 
@@ -68,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     socketio.on_error_default(event_error_ack)  # a failing handler's ack: see namespace.py
     app.wsgi_app = NoWebSocketCompression(app.wsgi_app)  # outside Socket.IO's middleware
+    app.wsgi_app = TerminatedChunkedInput(app.wsgi_app)  # chunked bodies under eventlet
     guards = transport.install(app, socketio)  # wraps app.wsgi_app in the polling guard
     app.wsgi_app = ConnectionGate(app.wsgi_app, lambda token: verify_token(token, app.config),
                                   guards.sessions.is_member)

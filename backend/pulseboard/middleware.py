@@ -20,6 +20,27 @@ class NoWebSocketCompression:
         return self.wsgi_app(environ, start_response)
 
 
+class TerminatedChunkedInput:
+    """Let Werkzeug read chunked request bodies under eventlet.
+
+    Werkzeug reads a body without ``Content-Length`` only when the server sets
+    ``wsgi.input_terminated``; gevent and Werkzeug's own server do, eventlet
+    (0.41) does not, so every chunked body (Telegraf's ``influxdb_v2`` output
+    always streams one) read as empty: a 400 for a valid request. eventlet's
+    ``wsgi.input`` decodes the chunks itself and ends at the last one, which is
+    what the flag promises; Werkzeug still stops reading at
+    ``MAX_CONTENT_LENGTH``.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            environ.setdefault("wsgi.input_terminated", True)
+        return self.wsgi_app(environ, start_response)
+
+
 class ConnectionGate:
     """Tell the connection budget which connections belong to authenticated users.
 

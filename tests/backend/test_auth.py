@@ -125,13 +125,24 @@ def test_oversized_bodies_are_413_everywhere(server, path):
     assert response.json()["error"]["code"] == "too_large"
 
 
-def test_chunked_oversized_body_is_413_under_gevent(tmp_path):
-    # gevent's server marks chunked input as terminated, so Werkzeug would read
-    # it to the end; MAX_CONTENT_LENGTH must stop it. (eventlet's leaves such a
-    # body unread: it is refused as no JSON.)
-    server = ServerProcess(tmp_path, async_mode="gevent").start()
+@pytest.mark.parametrize("async_mode", ["eventlet", "gevent"])
+def test_chunked_bodies_are_read_and_bounded(tmp_path, async_mode):
+    # Werkzeug reads a chunked body only when the server marks its input as
+    # terminated: gevent does, eventlet does not (middleware.TerminatedChunkedInput).
+    # A valid chunked body is accepted; MAX_CONTENT_LENGTH still stops a long one.
+    server = ServerProcess(tmp_path, async_mode=async_mode).start()
     try:
         token = register(server.url)["token"]
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+        def small():
+            yield b'{"points": ['
+            yield b"[1764640800000, 1.5]]}"
+
+        response = requests.post(f"{server.url}/api/streams/chunked.ok/points", data=small(),
+                                 headers=headers, timeout=20)
+        assert response.status_code == 202, response.text
+        assert response.json()["accepted"] == 1
 
         def chunks():  # 1.3 MB of valid JSON, within the 10,000 points a request may carry
             yield b'{"points": ['
@@ -140,8 +151,7 @@ def test_chunked_oversized_body_is_413_under_gevent(tmp_path):
             yield b"[0, 0]]}"
 
         response = requests.post(f"{server.url}/api/streams/chunked/points", data=chunks(),
-                                 headers={"Authorization": f"Bearer {token}",
-                                          "Content-Type": "application/json"}, timeout=20)
+                                 headers=headers, timeout=20)
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "too_large"
     finally:

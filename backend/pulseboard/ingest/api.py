@@ -92,31 +92,6 @@ def write_options() -> WriteOptions:
     return WriteOptions(precision, prefix, keys)
 
 
-def _unterminated_chunked() -> bool:
-    """A chunked body the server did not mark ``wsgi.input_terminated`` (eventlet's).
-
-    Werkzeug then reads such a body as empty, but Telegraf's ``influxdb_v2``
-    output always streams its body chunked. eventlet's ``wsgi.input``
-    decodes chunks itself and ends at the last one, so reading it directly
-    is safe; gevent and Werkzeug's own server set the flag and take the
-    ordinary path.
-    """
-    environ = request.environ
-    return (request.content_length is None and "wsgi.input_terminated" not in environ
-            and "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower())
-
-
-def _chunked_body(limit: int | None) -> bytes:
-    stream, parts, size = request.environ["wsgi.input"], [], 0
-    while limit is None or size < limit:
-        part = stream.read(65_536 if limit is None else min(65_536, limit - size))
-        if not part:
-            break
-        parts.append(part)
-        size += len(part)
-    return b"".join(parts)
-
-
 def request_body() -> bytes:
     """The body, gunzipped when ``Content-Encoding: gzip``; at most ``MAX_CONTENT_LENGTH``.
 
@@ -124,8 +99,9 @@ def request_body() -> bytes:
     gzip bomb costs nothing.
     """
     limit = request.max_content_length
-    data = _chunked_body(limit) if _unterminated_chunked() else \
-        request.get_data(cache=False)  # Werkzeug: 413 past a Content-Length over it
+    # Werkzeug: 413 past a Content-Length over the limit; a chunked body (see
+    # middleware.TerminatedChunkedInput) is read up to the limit.
+    data = request.get_data(cache=False)
     if limit is not None and len(data) >= limit:  # a chunked body cut at the limit
         raise ApiError("too_large", f"request body over {limit} bytes")
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
