@@ -1,5 +1,6 @@
 """Start a real ``pulseboard serve`` process on a free loopback port."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -31,6 +32,12 @@ def stop_process(process: subprocess.Popen | None, sig: int = signal.SIGTERM,
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout)
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    """Signal the process group ``process`` leads (it was started in its own session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
 
 
 def wait_for_http(url: str, timeout: float = 30, process: subprocess.Popen | None = None) -> None:
@@ -90,12 +97,27 @@ class ServerProcess:
                 command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                 cwd=self.workdir, start_new_session=True,
             )
-        wait_for_http(f"{self.url}/api/health", timeout, self.process)
+        try:
+            wait_for_http(f"{self.url}/api/health", timeout, self.process)
+        except BaseException:
+            self.stop()  # callers enter their try only once start() has returned
+            raise
         return self
 
     def stop(self, timeout: float = 10) -> None:
-        """Terminate the process (SIGTERM, then SIGKILL)."""
-        stop_process(self.process, timeout=timeout)
+        """Terminate the process and its session's others (SIGTERM, then SIGKILL).
+
+        The session matters for ``flask run --reload``: the server is the
+        reloader's child, which would outlive a signal to the parent alone.
+        """
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        _signal_group(process, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout)
+        _signal_group(process, signal.SIGKILL)  # whatever is left of the session
+        process.wait(timeout)
 
     def kill(self) -> None:
         """Kill the process at once, as a crash would."""

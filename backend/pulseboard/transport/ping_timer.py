@@ -16,6 +16,7 @@ by tests/backend/test_ping_timer.py. Upstream could take the same change in
 """
 
 import collections
+import threading
 import time
 
 from engineio import packet
@@ -34,6 +35,7 @@ class PingTimer:
         self.server = eio_server
         self._due = collections.deque()  # (monotonic due time, socket), in due order
         self._started = False
+        self._start_lock = threading.Lock()
 
     def schedule(self, eio_socket) -> None:
         """Ping ``eio_socket`` one ``ping_interval`` from now (python-engineio's rule)."""
@@ -41,17 +43,27 @@ class PingTimer:
             return  # the previous ping's wait cycle has not completed
         eio_socket.last_ping = None
         self._due.append((time.monotonic() + self.server.ping_interval, eio_socket))
-        if not self._started:
+        with self._start_lock:  # threading mode: exactly one runner
+            if self._started:
+                return
             self._started = True
-            self.server.start_background_task(self._run)
+        self.server.start_background_task(self._run)
 
     def _run(self) -> None:
         while True:  # one task for the server's lifetime; it wakes every RESOLUTION
-            now = time.monotonic()
-            while self._due and self._due[0][0] <= now:
-                self._ping(self._due.popleft()[1])
-            wait = self._due[0][0] - now if self._due else RESOLUTION
+            try:
+                wait = self._ping_due()
+            except Exception:  # never let one bad socket stop every ping of the server
+                self.server.logger.exception("ping timer")
+                wait = RESOLUTION
             self.server.sleep(min(max(wait, 0.0), RESOLUTION))
+
+    def _ping_due(self) -> float:
+        """Ping every socket that is due; return the seconds until the next one is."""
+        now = time.monotonic()
+        while self._due and self._due[0][0] <= now:
+            self._ping(self._due.popleft()[1])
+        return self._due[0][0] - now if self._due else RESOLUTION
 
     def _ping(self, eio_socket) -> None:
         if eio_socket.closing or eio_socket.closed:
