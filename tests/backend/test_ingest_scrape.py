@@ -5,6 +5,7 @@ The exposition is served by prometheus_client's own ``start_http_server``
 real ``pulseboard serve``; subscribers are real Socket.IO clients.
 """
 
+import contextlib
 import shutil
 import threading
 import time
@@ -187,3 +188,76 @@ select = ["jobs_running"]
             worker.stop()
         queue.stop()
         target.stop()
+
+
+class BigExposition:
+    """Exposition text over 1 MB: with a Content-Length, or (HTTP/1.0) without one."""
+
+    def __init__(self, with_length: bool):
+        lines = ["# TYPE big_gauge gauge", "big_gauge 1"]
+        lines += [f'padding{{n="{i}"}} {i}' for i in range(60_000)]  # never selected
+        body = ("\n".join(lines) + "\n").encode()
+        assert len(body) > 1_000_000
+        self.hits = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if with_length else "HTTP/1.0"
+
+            def do_GET(self):
+                outer.hits += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                if with_length:
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(OSError):  # the scraper hung up once it had enough
+                    self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/metrics"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def test_an_exposition_over_1_mb_is_refused_without_publishing(tmp_path):
+    sized, unsized = BigExposition(with_length=True), BigExposition(with_length=False)
+    try:
+        sources = write_sources(tmp_path / "sources.toml", f"""
+[sources.sized]
+url = "{sized.url}"
+interval = 1
+timeout = 1
+select = ["big_gauge"]
+
+[sources.unsized]
+url = "{unsized.url}"
+interval = 1
+timeout = 1
+select = ["big_gauge"]
+""")
+        server = ServerProcess(tmp_path / "server", env={"SOURCES_FILE": str(sources)}).start()
+        try:
+            assert wait_until(lambda: all(scrape_counts(server).get((name, "error"), 0) >= 2
+                                          for name in ("sized", "unsized")), timeout=20)
+            counts = scrape_counts(server)
+            assert counts.get(("sized", "ok"), 0) == 0 and counts.get(("unsized", "ok"), 0) == 0
+            assert not any("big_gauge" in name for name in stream_names(server))
+            log = server.log()
+            for name in ("sized", "unsized"):  # logged once, like any failing source
+                assert log.count(f"scrape of source {name!r} failed") == 1, log
+            assert log.count("more than 1000000 bytes") == 2, log
+            assert sized.hits >= 2 and unsized.hits >= 2
+        finally:
+            server.stop()
+    finally:
+        sized.stop()
+        unsized.stop()

@@ -63,11 +63,12 @@ def test_metrics_counts_connections_emits_and_task_runs(tmp_path, connect):
 
 def test_without_a_token_only_direct_loopback_clients_may_read(server):
     assert samples(server)
-    through_proxy = requests.get(f"{server.url}/metrics", headers={"X-Real-IP": "203.0.113.9"},
-                                 timeout=5)
-    assert through_proxy.status_code == 403
-    assert through_proxy.json()["error"]["code"] == "forbidden"
-    assert "METRICS_TOKEN" in through_proxy.json()["error"]["message"]
+    for headers in ({"X-Real-IP": "203.0.113.9"}, {"X-Forwarded-For": "203.0.113.9"},
+                    {"Forwarded": "for=203.0.113.9;proto=http"}):
+        through_proxy = requests.get(f"{server.url}/metrics", headers=headers, timeout=5)
+        assert through_proxy.status_code == 403, headers
+        assert through_proxy.json()["error"]["code"] == "forbidden"
+        assert "METRICS_TOKEN" in through_proxy.json()["error"]["message"]
 
 
 def test_with_metrics_token_every_reader_needs_it(tmp_path):

@@ -3,8 +3,9 @@
 With ``METRICS_TOKEN`` set, a scraper must send ``Authorization: Bearer
 <METRICS_TOKEN>`` (Prometheus: ``authorization: {credentials: ...}``), from
 wherever it is. Without it, only a client on the worker's own host that
-came straight to it may read: a loopback peer and no ``X-Real-IP`` header
-(a request through nginx always carries one). The shipped nginx.conf does
+came straight to it may read: a loopback peer and none of the proxy headers
+``X-Real-IP``, ``X-Forwarded-For`` or ``Forwarded`` (a request through nginx
+always carries one; a same-host proxy may set only one of the others). The shipped nginx.conf does
 not pass ``/metrics`` on at all: it is an internal, per-worker endpoint.
 """
 
@@ -18,13 +19,15 @@ from ..wire import ApiError
 
 bp = Blueprint("metrics", __name__)
 
+PROXY_HEADERS = ("X-Real-IP", "X-Forwarded-For", "Forwarded")  # any one: came through a proxy
+
 
 def _direct_from_loopback() -> bool:
     try:
         peer = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
-    return peer.is_loopback and "X-Real-IP" not in request.headers
+    return peer.is_loopback and not any(name in request.headers for name in PROXY_HEADERS)
 
 
 def check_reader() -> None:
