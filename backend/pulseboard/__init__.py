@@ -1,7 +1,8 @@
 """Pulseboard: a live operations board on Flask-SocketIO.
 
 The package exposes :func:`create_app`, the application factory used by
-``flask --app pulseboard run``, by ``pulseboard serve`` and by the tests.
+``pulseboard serve``, by ``flask --app pulseboard db ...``, by the development
+app (:mod:`pulseboard.dev`) and by the tests.
 Importing the package is deliberately cheap and imports neither Flask nor
 eventlet: ``pulseboard serve`` must monkey-patch before Flask, SQLAlchemy or
 python-socketio create their locks, so the real factory is imported lazily.

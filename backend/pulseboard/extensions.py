@@ -22,7 +22,7 @@ migrate = Migrate()
 cors = CORS()
 
 #: The namespaces a ``resync`` goes to after a message-queue outage.
-RESYNC_NAMESPACES = ("/charts", "/logs", "/debug", "/chat")
+RESYNC_NAMESPACES = ("/charts", "/logs", "/debug", "/chat", "/alerts")
 
 
 class PulseboardSocketIO(SocketIO):

@@ -6,11 +6,10 @@ codes the contract names. Services raise :class:`ApiError`; the namespace base
 class and the REST error handler turn it into an ack or a JSON body.
 """
 
-import re
 import time
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 #: The contract's error codes and the HTTP status each maps to.
 HTTP_STATUS = {
@@ -75,22 +74,6 @@ P = TypeVar("P", bound=BaseModel)
 #: integer. 2**63 used to reach SQLite and fail there (``internal``).
 MAX_ID = 2**53
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
-
-
-def full_match(pattern: str, what: str):
-    """A pydantic validator: the whole string matches ``pattern`` (no ``$`` loophole).
-
-    ``re.match`` with a ``$``-anchored pattern accepts one trailing newline
-    (``"alice\n"``); ``fullmatch`` does not.
-    """
-    regex = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not regex.fullmatch(value):
-            raise ValueError(f"must be {what}")
-        return value
-
-    return AfterValidator(check)
 
 
 def parse(model: type[P], data: Any) -> P:

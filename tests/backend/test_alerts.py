@@ -5,6 +5,7 @@ are published over HTTP and every effect is observed through real clients:
 ``/alerts``, ``/debug`` and ``/chat`` sockets and REST.
 """
 
+import itertools
 import time
 
 import pytest
@@ -182,8 +183,15 @@ def test_an_alert_is_acknowledged_from_chat(alerts_server, oncall, names, connec
     assert dms.call("dm", {"to": SYSTEM_USER, "text": "/ack #999999"})["ok"]
     reply = dms.wait_for("dm", lambda items: any(m["from"] == SYSTEM_USER for m in items))
     assert "cannot acknowledge: no alert #999999" in reply[-1]["text"]
-    # Text that only mentions /ack is left alone.
-    assert room.call("message", {"room": names["room"], "text": "please /ack 1 later"})["ok"]
+    # Text that only mentions /ack is left alone: the alerts user answers the
+    # next real command (an unknown id) and nothing before it.
+    before = len(dms.events("dm"))
+    assert dms.call("dm", {"to": SYSTEM_USER, "text": "please /ack 1 later"})["ok"]
+    assert dms.call("dm", {"to": SYSTEM_USER, "text": "/ack 999998"})["ok"]
+    replies = dms.wait_for("dm", lambda items: any(
+        m["from"] == SYSTEM_USER and "#999998" in m["text"] for m in items[before:]))
+    answers = [m["text"] for m in replies[before:] if m["from"] == SYSTEM_USER]
+    assert len(answers) == 1 and "#999998" in answers[0], answers
 
 
 def test_a_built_in_stream_is_produced_for_a_rule_without_subscribers(alerts_server, oncall):
@@ -194,6 +202,20 @@ def test_a_built_in_stream_is_produced_for_a_rule_without_subscribers(alerts_ser
     assert wait_until(lambda: sine()["producing"], 10)
     assert wait_until(lambda: any(a["state"] == "firing" for a in alerts_of(
         alerts_server, oncall["token"], "sine-watched")), 10)
+
+
+def test_a_subscriber_to_a_watched_stream_does_not_start_a_second_producer(
+        alerts_server, oncall, connect):
+    client = connect(alerts_server, "/charts", oncall["token"])
+    window = client.call("subscribe", {"stream": "demo.sine"})["points"]
+    interval = next(s for s in client.call("streams")["streams"]
+                    if s["name"] == "demo.sine")["interval_ms"]
+    client.wait_for("points", lambda frames: sum(len(f["points"]) for f in frames) >= 10,
+                    timeout=20)
+    times = [t for t, _ in window] + [t for f in client.events("points") for t, _ in f["points"]]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    # One producer samples every interval; a second would halve the gaps (or repeat a t).
+    assert min(gaps) > interval / 2, (interval, gaps)
 
 
 def test_bad_acknowledgements_are_clear_errors(alerts_server, oncall, connect):
@@ -265,3 +287,20 @@ def test_alerts_need_a_token(alerts_server):
         with pytest.raises(socketio.exceptions.ConnectionError, match="unauthorized"):
             client.connect()
         client.close()
+
+
+def test_the_alerts_user_takes_an_ack_dm_before_any_alert_fired(tmp_path, connect):
+    rules = tmp_path / "alerts.toml"
+    rules.write_text('[rules.quiet]\nstream = "never.published"\ncondition = "above"\n'
+                     'threshold = 1\ndebug = false\n')
+    server = ServerProcess(tmp_path / "server", env={"ALERTS_FILE": str(rules)}).start()
+    try:
+        user = register(server.url)
+        chat = connect(server, "/chat", user["token"])
+        # The evaluator creates the alerts user when it starts, not at a first action.
+        assert wait_until(lambda: chat.call("dm", {"to": SYSTEM_USER, "text": "/ack 5"})["ok"],
+                          10)
+        reply = chat.wait_for("dm", lambda items: any(m["from"] == SYSTEM_USER for m in items))
+        assert "cannot acknowledge: no alert #5" in reply[-1]["text"]
+    finally:
+        server.stop()

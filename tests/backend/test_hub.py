@@ -105,8 +105,9 @@ def test_items_faster_than_the_tick_leave_about_one_frame_per_tick():
         got = [m["args"][0] for m in client.get_received("/t") if m["name"] == "items"]
         assert [item for frame in got for item in frame] == list(range(sent))
         assert got[0] == [0]  # the first item found the hub idle
-        # One frame per tick, +1 for the idle one, +1 of slack for a late thread.
-        assert len(got) <= 1.0 / tick + 2
-        assert hub.immediate_flushes == 1
+        # About one frame per tick, +1 for the idle one; slack for a stalled machine
+        # (an append after a whole tick without emits finds the hub idle again).
+        assert len(got) <= 1.0 / tick + 4
+        assert 1 <= hub.immediate_flushes <= 3
     finally:
         client.disconnect(namespace="/t")

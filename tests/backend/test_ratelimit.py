@@ -202,4 +202,4 @@ def test_concurrent_hits_under_eventlet_sweep_about_once_a_second():
     done = subprocess.run([sys.executable, "-c", SWEEPS_UNDER_EVENTLET], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert int(done.stdout.strip()) <= 4
+    assert 1 <= int(done.stdout.strip()) <= 4  # about one a second, not one per hit

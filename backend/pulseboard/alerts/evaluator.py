@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from ..wire import now_ms
 from . import store
+from .actions import system_identity
 from .rules import Rule
 from .state import OK, PENDING, RESOLVED, Observation, RuleState, resumed, step, worst
 
@@ -67,24 +68,13 @@ class Evaluator:
             self.socketio.start_background_task(self._loop)
 
     def _loop(self) -> None:
-        # create_app migrates after the features start: wait for the tables.
-        while self._running and not self._schema_ready():
-            self.socketio.sleep(INTERVAL)
+        # Served apps run on a migrated database (pulseboard serve, the dev app).
+        with self.app.app_context():
+            system_identity()  # exists before anyone DMs it an /ack
         while self._running:
             with self.app.app_context():
                 self.tick(now_ms())
             self.socketio.sleep(INTERVAL)
-
-    def _schema_ready(self) -> bool:
-        from sqlalchemy import inspect
-
-        from ..extensions import db
-
-        with self.app.app_context():
-            try:
-                return inspect(db.engine).has_table("alert_events")
-            except Exception:
-                return False
 
     def tick(self, now: int) -> None:
         """Evaluate every rule this worker holds the lease of; let go of the others."""

@@ -15,12 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..charts.producers import BUILT_IN, PRODUCED_STREAM_PREFIXES
 from ..charts.streams import STREAM_NAME
+from ..contract.auth import USERNAME_PATTERN
+from ..contract.chat import ROOM_NAME_PATTERN
 
 Condition = Literal["above", "below", "absent"]
 Severity = Literal["info", "warning", "critical"]
 RULE_NAME = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
-ROOM = r"^[a-z0-9][a-z0-9_-]{0,31}$"  # the chat's room names
-USER = r"^[A-Za-z0-9_-]{3,32}$"  # the chat's user names
+ROOM = ROOM_NAME_PATTERN  # the chat's room names
+USER = USERNAME_PATTERN  # the chat's user names
 TASK = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 MAX_RULES = 100
 #: At most a day of waiting: longer is almost certainly a unit mistake (ms for s).

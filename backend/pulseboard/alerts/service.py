@@ -43,7 +43,6 @@ class AlertService:
         self.actions = Actions(socketio, services)
         self.evaluator = Evaluator(app, socketio, services.charts, self.cluster, rules,
                                    self._changed)
-        self.cluster.on_resync(self._resync)
 
     def start(self) -> None:
         """Start evaluating (a no-op without rules)."""
@@ -53,9 +52,6 @@ class AlertService:
 
     def _emit(self, alert: dict) -> None:
         self.socketio.emit("alert", alert, to=ROOM, namespace=NAMESPACE)
-
-    def _resync(self) -> None:
-        self.socketio.emit("resync", {"reason": "queue"}, namespace=NAMESPACE, ignore_queue=True)
 
     def _changed(self, rule: Rule, kind: str, alert: dict) -> None:
         """The evaluator recorded ``kind``: push it; act on firing and on a fired one resolving."""

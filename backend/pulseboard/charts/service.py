@@ -81,6 +81,8 @@ class ChartService:
             else None
         prime_cpu()
         self._lock = threading.Lock()
+        #: Stream name -> keys watching it without a socket (alert rules); see :meth:`watch`.
+        self.watchers: dict[str, set[str]] = {}
         self._streams: dict[str, Stream] = {
             name: Stream(info, sampler) for name, (info, sampler) in BUILT_IN.items()
         }
@@ -167,7 +169,8 @@ class ChartService:
                 unsent = self.hub.pending_count(room)
                 window = window[: max(0, len(window) - unsent)]
         with self._lock:
-            first = not stream.subscribers
+            # The first reader of either kind starts the producer (a watched stream has one).
+            first = not stream.subscribers and not self.watchers.get(name)
             added = sid not in stream.subscribers
             stream.subscribers.add(sid)
         if added:
@@ -261,12 +264,6 @@ class ChartService:
                     stream.producing = False
 
     # -- watchers: alert rules (pulseboard.alerts) -----------------------------
-
-    @property
-    def watchers(self) -> dict[str, set[str]]:
-        """Stream name -> keys watching it without a socket (alert rules); see :meth:`watch`."""
-        # Created on first use rather than in __init__, to keep this block apart.
-        return self.__dict__.setdefault("_watchers", {})
 
     def watch(self, name: str, key: str) -> None:
         """Keep stream ``name`` produced for ``key`` (``alert:<rule>``) as a subscriber would.

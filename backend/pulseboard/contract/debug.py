@@ -13,7 +13,7 @@ MAX_SOURCES = 20
 MAX_MESSAGE = 4000
 #: How many messages a subscribe reply (and ``GET /api/debug`` by default) carries.
 RECENT_LIMIT = 200
-#: A source a client may post as; ``task:`` and ``log:`` are the server's own.
+#: A source a client may post as; ``task:``, ``log:`` and ``alert:`` are the server's own.
 SOURCE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/@-]*$"
 #: An exact source or a prefix ending in ``*``; no control characters.
 SOURCE_FILTER_PATTERN = r"^[A-Za-z0-9_.:/@*-]+$"

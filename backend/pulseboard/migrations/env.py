@@ -1,7 +1,7 @@
 """Alembic environment: migrate the app's own database against its models.
 
 Runs inside an app context (Flask-Migrate's commands, or
-:func:`pulseboard.schema.upgrade` at start-up). When the caller passes a
+:mod:`pulseboard.schema`: ``pulseboard migrate``, ``pulseboard serve``). When the caller passes a
 connection in ``config.attributes["connection"]`` (the one holding the
 migration lock), the migrations run on it.
 """

@@ -8,7 +8,7 @@
 import type { LogLine } from '@/types/contract'
 import { stripAnsi } from './ansi'
 
-// The server's line protocol (backend/pulseboard/logs/protocol.py): a malformed
+// The server's line protocol (backend/pulseboard/tasks/protocol.py): a malformed
 // directive (`::progress abc`) is an ordinary line and stays visible.
 const STEP = /^::step[ \t]+\S/
 const STEP_DONE = /^::step-done[ \t]*$/
