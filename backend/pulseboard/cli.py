@@ -134,7 +134,10 @@ def serve(args: argparse.Namespace) -> None:
     from .serving import prepare_to_serve
 
     _migrate()  # before the app exists: nothing of it runs on an old schema
-    app = create_app({"ASYNC_MODE": mode})
+    try:
+        app = create_app({"ASYNC_MODE": mode})
+    except SettingsError as exc:  # e.g. a bad ALERTS_FILE
+        raise _setting_refused(exc) from None
     prepare_to_serve(app)
     capacity = app.config
     tune_garbage_collector()

@@ -268,10 +268,10 @@ def test_a_malformed_rules_file_stops_the_server_with_a_clear_message(tmp_path, 
     rules.write_text(text)
     server = ServerProcess(tmp_path / "server", env={"ALERTS_FILE": str(rules)})
     try:
-        with pytest.raises(RuntimeError, match="server exited"):
+        with pytest.raises(RuntimeError, match="server exited with 2"):
             server.start(timeout=30)
         log = server.log()
-        assert f"pulseboard: refusing to start: alerts file {rules}" in log and says in log
+        assert f"pulseboard: invalid setting: alerts file {rules}" in log and says in log
         assert "Traceback" not in log
     finally:
         server.stop()

@@ -5,11 +5,8 @@ The exposition is served by prometheus_client's own ``start_http_server``
 real ``pulseboard serve``; subscribers are real Socket.IO clients.
 """
 
-import contextlib
 import shutil
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -17,6 +14,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest, start_h
 from prometheus_client.parser import text_string_to_metric_families
 
 from support.clients import api_get, register, wait_until
+from support.exposition import ExpositionServer
 from support.server import ServerProcess, free_port
 from support.stack import Redis
 
@@ -117,43 +115,17 @@ def test_a_bad_sources_file_is_logged_and_the_server_still_serves(tmp_path):
         server.stop()
 
 
-class CountingExposition:
-    """An ``http.server`` serving fixed exposition text and counting the GETs."""
-
-    def __init__(self):
-        registry = CollectorRegistry()
-        Gauge("jobs_running", "Jobs.", registry=registry).set(2)
-        body = generate_latest(registry)
-        self.hits = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                outer.hits += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/metrics"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+def counting_exposition() -> ExpositionServer:
+    """A source serving one gauge, ``jobs_running 2``."""
+    registry = CollectorRegistry()
+    Gauge("jobs_running", "Jobs.", registry=registry).set(2)
+    return ExpositionServer(generate_latest(registry))
 
 
 def test_two_workers_scrape_a_source_once_and_a_survivor_takes_over(tmp_path):
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (run scripts/install-system-deps.sh)")
-    target = CountingExposition()
+    target = counting_exposition()
     queue = Redis().start()
     workers = []
     try:
@@ -168,10 +140,10 @@ select = ["jobs_running"]
                "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
         for name in ("a", "b"):
             workers.append(ServerProcess(tmp_path / name, env=env).start())
-        assert wait_until(lambda: target.hits >= 2, timeout=20)
-        start_hits, started = target.hits, time.monotonic()
+        assert wait_until(lambda: len(target.hits) >= 2, timeout=20)
+        start_hits, started = len(target.hits), time.monotonic()
         time.sleep(6)
-        rate = (target.hits - start_hits) / (time.monotonic() - started)
+        rate = (len(target.hits) - start_hits) / (time.monotonic() - started)
         assert 0.4 <= rate <= 1.5, rate  # one scrape a second for the cluster, not two
         per_worker = [scrape_counts(w).get(("jobs", "ok"), 0) for w in workers]
         assert sorted(value > 0 for value in per_worker) == [False, True], per_worker
@@ -190,46 +162,17 @@ select = ["jobs_running"]
         target.stop()
 
 
-class BigExposition:
+def big_exposition(with_length: bool) -> ExpositionServer:
     """Exposition text over 1 MB: with a Content-Length, or (HTTP/1.0) without one."""
-
-    def __init__(self, with_length: bool):
-        lines = ["# TYPE big_gauge gauge", "big_gauge 1"]
-        lines += [f'padding{{n="{i}"}} {i}' for i in range(60_000)]  # never selected
-        body = ("\n".join(lines) + "\n").encode()
-        assert len(body) > 1_000_000
-        self.hits = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1" if with_length else "HTTP/1.0"
-
-            def do_GET(self):
-                outer.hits += 1
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                if with_length:
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(OSError):  # the scraper hung up once it had enough
-                    self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/metrics"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+    lines = ["# TYPE big_gauge gauge", "big_gauge 1"]
+    lines += [f'padding{{n="{i}"}} {i}' for i in range(60_000)]  # never selected
+    body = ("\n".join(lines) + "\n").encode()
+    assert len(body) > 1_000_000
+    return ExpositionServer(body, with_length)
 
 
 def test_an_exposition_over_1_mb_is_refused_without_publishing(tmp_path):
-    sized, unsized = BigExposition(with_length=True), BigExposition(with_length=False)
+    sized, unsized = big_exposition(with_length=True), big_exposition(with_length=False)
     try:
         sources = write_sources(tmp_path / "sources.toml", f"""
 [sources.sized]
@@ -255,7 +198,7 @@ select = ["big_gauge"]
             for name in ("sized", "unsized"):  # logged once, like any failing source
                 assert log.count(f"scrape of source {name!r} failed") == 1, log
             assert log.count("more than 1000000 bytes") == 2, log
-            assert sized.hits >= 2 and unsized.hits >= 2
+            assert len(sized.hits) >= 2 and len(unsized.hits) >= 2
         finally:
             server.stop()
     finally:

@@ -18,14 +18,11 @@ def init_app(app: Flask, services) -> None:
     """
     from .api import bp
     from .namespace import AlertsNamespace
-    from .rules import RulesFileError, load_rules
+    from .rules import load_rules
     from .service import AlertService
 
-    try:
-        rules = load_rules(app.config.get("ALERTS_FILE"))
-        _check_tasks(rules, getattr(services, "tasks", None), app.config.get("ALERTS_FILE"))
-    except RulesFileError as exc:
-        raise SystemExit(f"pulseboard: refusing to start: {exc}") from None
+    rules = load_rules(app.config.get("ALERTS_FILE"))  # RulesFileError: a settings error
+    _check_tasks(rules, getattr(services, "tasks", None), app.config.get("ALERTS_FILE"))
     services.alerts = AlertService(app, socketio, services, rules)
     socketio.on_namespace(AlertsNamespace(services.alerts))
     app.register_blueprint(bp)

@@ -1,25 +1,15 @@
 """REST for alerts: list them with the rules, read one with its events, acknowledge one."""
 
 from flask import Blueprint, current_app, g, request
-from werkzeug.routing import IntegerConverter
 
 from ..contract.base import NoPayload
-from ..http import json_body, require_token
-from ..wire import MAX_ID, ApiError, parse
+from ..http import json_body, register_id_converter, require_token
+from ..wire import ApiError, parse
 
 bp = Blueprint("alerts", __name__, url_prefix="/api/alerts")
 
 
-class AlertIdConverter(IntegerConverter):
-    """``<alert_id:...>``: an id of 1..2**53, digits only (a longer one is a plain 404)."""
-
-    def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=MAX_ID)
-
-
-@bp.record_once
-def _register_converter(state) -> None:
-    state.app.url_map.converters["alert_id"] = AlertIdConverter
+register_id_converter(bp, "alert_id")
 
 
 def _service():

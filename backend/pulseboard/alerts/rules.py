@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..charts.producers import BUILT_IN, PRODUCED_STREAM_PREFIXES
 from ..charts.streams import STREAM_NAME
+from ..config import SettingsError
 from ..contract.auth import USERNAME_PATTERN
 from ..contract.chat import ROOM_NAME_PATTERN
 
@@ -29,8 +30,11 @@ MAX_RULES = 100
 MAX_SECONDS = 86_400
 
 
-class RulesFileError(ValueError):
-    """The rules file cannot be used; the message names the file, rule and key."""
+class RulesFileError(SettingsError):
+    """The rules file cannot be used; the message names the file, rule and key.
+
+    A settings error: ``pulseboard serve`` refuses to start with it (exit 2).
+    """
 
 
 class Rule(BaseModel):

@@ -6,7 +6,7 @@ evaluated one rule at once (a lease lapsing mid-tick), only one of them would
 record each transition, and only that one runs the actions.
 """
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -16,6 +16,10 @@ from .rules import Rule
 from .state import FIRING, PENDING, RESOLVED
 
 LIST_LIMIT = 200
+#: Resolved alerts older than the newest this many (and their events) are deleted,
+#: checked every PRUNE_EVERY new alerts; open ones are always kept.
+MAX_STORED_ALERTS = 10_000
+PRUNE_EVERY = 100
 
 
 def open_alert(rule: str) -> Alert | None:
@@ -37,7 +41,17 @@ def open_pending(rule: Rule, now: int, value: float | None, actor: str) -> Alert
         return None
     db.session.add(AlertEvent(alert_id=alert.id, kind=PENDING, ts=now, value=value, actor=actor))
     db.session.commit()
+    if alert.id % PRUNE_EVERY == 0:
+        _prune(alert.id)
     return alert
+
+
+def _prune(newest_id: int) -> None:
+    old = select(Alert.id).where(Alert.id <= newest_id - MAX_STORED_ALERTS,
+                                 Alert.state == RESOLVED)
+    db.session.execute(delete(AlertEvent).where(AlertEvent.alert_id.in_(old)))
+    db.session.execute(delete(Alert).where(Alert.id.in_(old)))
+    db.session.commit()
 
 
 def move(alert_id: int, expected: str, to: str, now: int, value: float | None,

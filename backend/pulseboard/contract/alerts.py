@@ -67,6 +67,8 @@ class AlertEvent(Reply):
 
 
 class AlertsSubscribeAck(Reply):
+    """``subscribe``: the stored alerts and every rule; ``alert`` events follow."""
+
     ok: Literal[True]
     alerts: list[Alert] = Field(description="the newest 200 and every open one, newest first")
     rules: list[AlertRule]

@@ -42,11 +42,15 @@ class StreamStats(StreamInfo):
 
 
 class StreamsAck(Reply):
+    """``streams``: every stream a client can subscribe to."""
+
     ok: Literal[True]
     streams: list[StreamInfo]
 
 
 class SubscribeAck(Reply):
+    """``subscribe``: the stream's recent window; ``points`` frames follow."""
+
     ok: Literal[True]
     stream: str
     points: list[Point] = Field(description="the recent window, oldest first")
@@ -71,6 +75,8 @@ class PublishBody(Payload):
 
 
 class PublishReply(Reply):
+    """``POST /api/streams/{name}/points`` (202): how many points were accepted."""
+
     ok: Literal[True]
     stream: str
     accepted: int

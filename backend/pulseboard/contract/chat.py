@@ -87,6 +87,8 @@ class DirectHistoryQuery(Payload):
 
 
 class RoomMessage(Reply):
+    """A message in a room (the ``message`` event, and in histories)."""
+
     id: int
     room: str
     user: str
@@ -96,6 +98,8 @@ class RoomMessage(Reply):
 
 
 class DirectMessage(Reply):
+    """A direct message between two users (the ``dm`` event, and in ``dm_history``)."""
+
     model_config = {"populate_by_name": True}
 
     id: int
@@ -126,6 +130,8 @@ class MentionNotification(Reply):
 
 
 class Presence(Reply):
+    """A user came online or went offline in a room (first socket anywhere, last one gone)."""
+
     room: str
     user: str
     online: bool
@@ -152,11 +158,15 @@ class Conversation(Reply):
 
 
 class RoomsAck(Reply):
+    """``rooms``: every room with its member and online counts."""
+
     ok: Literal[True]
     rooms: list[RoomInfo] = Field(description="general always listed")
 
 
 class JoinAck(Reply):
+    """``join``: the room's members and its last messages."""
+
     ok: Literal[True]
     room: str
     members: list[str]
@@ -164,11 +174,15 @@ class JoinAck(Reply):
 
 
 class RoomMessageAck(Reply):
+    """``message``: the stored message (the first one again for a repeated ``client_id``)."""
+
     ok: Literal[True]
     message: RoomMessage
 
 
 class DirectMessageAck(Reply):
+    """``dm``: the stored direct message."""
+
     ok: Literal[True]
     message: DirectMessage
 
@@ -182,6 +196,8 @@ class MessagesAck(Reply):
 
 
 class DirectHistoryAck(Reply):
+    """``dm_history``: one conversation's messages, oldest first."""
+
     model_config = {"populate_by_name": True}
 
     ok: Literal[True]
@@ -191,5 +207,7 @@ class DirectHistoryAck(Reply):
 
 
 class ConversationsAck(Reply):
+    """``conversations``: the caller's direct-message conversations."""
+
     ok: Literal[True]
     conversations: list[Conversation] = Field(description="newest first")

@@ -43,6 +43,8 @@ class DebugMessage(Reply):
 
 
 class DebugSubscribeAck(Reply):
+    """``subscribe``: the newest matching messages and the filter now in force."""
+
     ok: Literal[True]
     messages: list[DebugMessage] = Field(description="up to 200 newest matching, oldest first")
     levels: list[Level] = Field(description="the filter in force, normalised; empty: any")
@@ -64,6 +66,8 @@ class PostBody(Payload):
 
 
 class PostReply(Reply):
+    """``POST /api/debug`` (202): the stored message, its count raised on a repeat."""
+
     ok: Literal[True]
     message: DebugMessage
 

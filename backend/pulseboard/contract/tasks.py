@@ -78,6 +78,8 @@ class LogLine(Reply):
 
 
 class TasksAck(Reply):
+    """``tasks``: the task definitions and the newest runs."""
+
     ok: Literal[True]
     definitions: list[TaskDefinition]
     tasks: list[Task] = Field(description="the 50 newest runs, newest first")
@@ -91,6 +93,8 @@ class TaskAck(Reply):
 
 
 class TaskSubscribeAck(Reply):
+    """``subscribe``: the run and its stored lines after ``after_seq``; ``lines`` frames follow."""
+
     ok: Literal[True]
     task: Task
     lines: list[LogLine]

@@ -1,29 +1,14 @@
 """REST for tasks: list, start, cancel, one run, and a run's whole log as text."""
 
 from flask import Blueprint, Response, current_app, g, stream_with_context
-from werkzeug.routing import IntegerConverter
 
 from ..contract.tasks import StartTask
-from ..http import json_body, require_token
+from ..http import json_body, register_id_converter, require_token
 from ..wire import parse
 
 bp = Blueprint("tasks", __name__, url_prefix="/api/tasks")
 
-#: The largest task id a route matches (a JS-safe integer): a 20-digit id
-#: overflowed SQLite's INTEGER and answered 500; now it is 404 like any other.
-MAX_TASK_ID = 2**53
-
-
-class TaskIdConverter(IntegerConverter):
-    """``<task_id:...>``: an id of 1..2**53, digits only."""
-
-    def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=MAX_TASK_ID)
-
-
-@bp.record_once
-def _register_converter(state) -> None:
-    state.app.url_map.converters["task_id"] = TaskIdConverter
+register_id_converter(bp, "task_id")
 
 
 def _service():

@@ -12,8 +12,17 @@ import { useSocket } from './useSocket'
 /** How the list is ordered: what needs a person first, then the newest. */
 const STATE_ORDER: Record<AlertState, number> = { firing: 0, pending: 1, resolved: 2 }
 
+/** Resolved alerts the page keeps, as many as the server's list sends (open ones: all). */
+export const KEEP_RESOLVED = 200
+
 export function sortAlerts(alerts: Iterable<Alert>): Alert[] {
   return [...alerts].sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.id - a.id)
+}
+
+/** Drop all but the newest `keep` resolved alerts from `byId` (in place); open ones stay. */
+export function trimResolved(byId: Map<number, Alert>, keep = KEEP_RESOLVED): void {
+  const resolved = [...byId.values()].filter((a) => a.state === 'resolved').sort((a, b) => b.id - a.id)
+  for (const alert of resolved.slice(keep)) byId.delete(alert.id)
 }
 
 export function useAlerts() {
@@ -39,6 +48,7 @@ export function useAlerts() {
 
   socket.on('alert', (alert) => {
     upsert(alert)
+    trimResolved(byId.value)
     triggerRef(byId)
   })
 
@@ -46,6 +56,7 @@ export function useAlerts() {
     try {
       const reply = await socket.request('subscribe', {})
       for (const alert of reply.alerts) upsert(alert)
+      trimResolved(byId.value)
       triggerRef(byId)
       rules.value = reply.rules
       loadError.value = null

@@ -158,6 +158,9 @@ export interface Namespaces {
  * An event that takes no payload: nothing or ``{}``, anything else is ``bad_request``.
  */
 export interface NoPayload {}
+/**
+ * ``streams``: every stream a client can subscribe to.
+ */
 export interface StreamsAck {
   ok: true
   streams: StreamInfo[]
@@ -184,6 +187,9 @@ export interface StreamInfo {
 export interface StreamRef {
   stream: string
 }
+/**
+ * ``subscribe``: the stream's recent window; ``points`` frames follow.
+ */
 export interface SubscribeAck {
   ok: true
   stream: string
@@ -211,6 +217,9 @@ export interface PointsFrame {
 export interface Resync {
   reason: 'queue'
 }
+/**
+ * ``tasks``: the task definitions and the newest runs.
+ */
 export interface TasksAck {
   ok: true
   definitions: TaskDefinition[]
@@ -287,6 +296,9 @@ export interface TaskSubscribe {
   task_id: number
   after_seq?: number | null
 }
+/**
+ * ``subscribe``: the run and its stored lines after ``after_seq``; ``lines`` frames follow.
+ */
 export interface TaskSubscribeAck {
   ok: true
   task: Task
@@ -319,6 +331,9 @@ export interface DebugSubscribe {
   levels?: ('debug' | 'info' | 'warning' | 'error' | 'success')[] | null
   sources?: string[] | null
 }
+/**
+ * ``subscribe``: the newest matching messages and the filter now in force.
+ */
 export interface DebugSubscribeAck {
   ok: true
   /**
@@ -355,6 +370,9 @@ export interface DebugMessage {
   } | null
   count: number
 }
+/**
+ * ``rooms``: every room with its member and online counts.
+ */
 export interface RoomsAck {
   ok: true
   /**
@@ -375,6 +393,9 @@ export interface RoomInfo {
 export interface RoomRef {
   room: string
 }
+/**
+ * ``join``: the room's members and its last messages.
+ */
 export interface JoinAck {
   ok: true
   room: string
@@ -384,6 +405,9 @@ export interface JoinAck {
    */
   messages: RoomMessage[]
 }
+/**
+ * A message in a room (the ``message`` event, and in histories).
+ */
 export interface RoomMessage {
   id: number
   room: string
@@ -406,6 +430,9 @@ export interface PostMessage {
   text: string
   client_id?: string | null
 }
+/**
+ * ``message``: the stored message (the first one again for a repeated ``client_id``).
+ */
 export interface RoomMessageAck {
   ok: true
   message: RoomMessage
@@ -421,10 +448,16 @@ export interface SendDirect {
   text: string
   client_id?: string | null
 }
+/**
+ * ``dm``: the stored direct message.
+ */
 export interface DirectMessageAck {
   ok: true
   message: DirectMessage
 }
+/**
+ * A direct message between two users (the ``dm`` event, and in ``dm_history``).
+ */
 export interface DirectMessage {
   id: number
   from: string
@@ -469,12 +502,18 @@ export interface DirectHistoryQuery {
   after_id?: number | null
   limit?: number
 }
+/**
+ * ``dm_history``: one conversation's messages, oldest first.
+ */
 export interface DirectHistoryAck {
   ok: true
   with: string
   messages: DirectMessage[]
   has_more: boolean
 }
+/**
+ * ``conversations``: the caller's direct-message conversations.
+ */
 export interface ConversationsAck {
   ok: true
   /**
@@ -505,11 +544,17 @@ export interface MentionNotification {
    */
   preview: string
 }
+/**
+ * A user came online or went offline in a room (first socket anywhere, last one gone).
+ */
 export interface Presence {
   room: string
   user: string
   online: boolean
 }
+/**
+ * ``subscribe``: the stored alerts and every rule; ``alert`` events follow.
+ */
 export interface AlertsSubscribeAck {
   ok: true
   /**
@@ -747,6 +792,9 @@ export interface PublishBody {
   value?: number | null
   unit?: string | null
 }
+/**
+ * ``POST /api/streams/{name}/points`` (202): how many points were accepted.
+ */
 export interface PublishReply {
   ok: true
   stream: string
@@ -782,6 +830,9 @@ export interface PostBody {
     [k: string]: unknown | undefined
   } | null
 }
+/**
+ * ``POST /api/debug`` (202): the stored message, its count raised on a repeat.
+ */
 export interface PostReply {
   ok: true
   message: DebugMessage
