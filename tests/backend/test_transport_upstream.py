@@ -21,17 +21,17 @@ from pulseboard.transport import guard, packets, polling, sessions, strict_json,
 # -- upstream behaviour --------------------------------------------------------------
 
 
-#: Private names of python-socketio / python-engineio / Flask-SocketIO that
-#: pulseboard.transport and pulseboard.namespace call or replace, with the
-#: signature each relies on. An upgrade that renames or reshapes one fails here
-#: before it breaks a guard silently.
+#: Private names of python-socketio that pulseboard.transport calls or
+#: replaces, with the signature each relies on. An upgrade that renames or
+#: reshapes one fails here before it breaks a guard silently. (Namespaces
+#: dispatch through Flask-SocketIO's public trigger_event: nothing of its own
+#: private API is pinned.)
 PRIVATE_API = [
     (socketio.Server, "_handle_eio_message", ["self", "eio_sid", "data"]),
     (socketio.Server, "_handle_event", ["self", "eio_sid", "namespace", "id", "data"]),
     (socketio.Server, "_send_packet", ["self", "eio_sid", "pkt"]),
     (socketio.Server, "_handle_eio_connect", ["self", "eio_sid", "environ"]),
     (socketio.Server, "_handle_eio_disconnect", ["self", "eio_sid", "reason"]),
-    (SocketIO, "_handle_event", ["self", "handler", "message", "namespace", "sid", "args"]),
 ]
 
 
