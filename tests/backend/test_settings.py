@@ -9,7 +9,7 @@ import requests
 
 from support.clients import register, wait_until
 from support.server import ServerProcess
-from support.tasks import find_pids, process_gone, start, start_server, wait_for_step
+from support.tasks import process_gone, start_long_job, start_server
 
 
 def pulseboard(tmp_path, *args, **env) -> subprocess.CompletedProcess:
@@ -60,14 +60,7 @@ def test_sigterm_stops_the_running_tasks_with_the_server(tmp_path, connect):
     server = start_server(tmp_path)
     try:
         client = connect(server, "/logs", register(server.url)["token"])
-        task_id = start(client, "long")
-        wait_for_step(client, task_id)
-
-        def lines():
-            return client.call("subscribe", {"task_id": task_id})["lines"]
-
-        assert wait_until(lambda: any("worker pid" in line["text"] for line in lines()), 15)
-        job, grandchild = find_pids(lines())
+        _, job, grandchild = start_long_job(client)
         client.close()
         server.stop()  # SIGTERM
         assert server.process.returncode == -15  # SIGTERM's own end, after the tasks' shutdown

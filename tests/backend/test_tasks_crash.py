@@ -5,7 +5,14 @@ import sqlite3
 from pathlib import Path
 
 from support.clients import register, wait_until
-from support.tasks import find_pids, process_gone, start, start_server, wait_for_step
+from support.tasks import (
+    find_pids,
+    process_gone,
+    start,
+    start_long_job,
+    start_server,
+    wait_for_step,
+)
 
 
 def test_kill_9_of_the_server_leaves_no_process_and_a_settled_run(tmp_path, connect):
@@ -56,14 +63,7 @@ def test_a_runner_failure_still_closes_the_guards_lifeline(tmp_path, connect):
     server = start_server(tmp_path)
     try:
         client = connect(server, "/logs", register(server.url)["token"])
-        task_id = start(client, "long")
-        wait_for_step(client, task_id)
-
-        def lines():
-            return client.call("subscribe", {"task_id": task_id})["lines"]
-
-        assert wait_until(lambda: any("worker pid" in line["text"] for line in lines()), 15)
-        job, grandchild = find_pids(lines())
+        _, job, grandchild = start_long_job(client)
         guard = int(next(line.split()[1] for line in Path(f"/proc/{job}/status").read_text()
                          .splitlines() if line.startswith("PPid:")))
         lifeline = _pipe_inode(f"/proc/{guard}/fd/0")

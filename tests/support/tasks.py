@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from support.clients import wait_until
 from support.server import ServerProcess
 
 FINAL = ("succeeded", "failed", "cancelled")
@@ -124,6 +125,18 @@ def find_pids(lines: list[dict]) -> tuple[int, int]:
     match = next(m for line in lines
                  if (m := re.search(r"job pid (\d+), worker pid (\d+)", line["text"])))
     return int(match.group(1)), int(match.group(2))
+
+
+def start_long_job(client) -> tuple[int, int, int]:
+    """Start the ``long`` task and wait for its pids: ``(task_id, job pid, worker pid)``."""
+    task_id = start(client, "long")
+    wait_for_step(client, task_id)
+
+    def lines():
+        return client.call("subscribe", {"task_id": task_id})["lines"]
+
+    assert wait_until(lambda: any("worker pid" in line["text"] for line in lines()), 15)
+    return (task_id, *find_pids(lines()))
 
 
 def seqs(lines: list[dict]) -> list[int]:
