@@ -246,8 +246,7 @@ def step_scaleout(run: Run) -> None:
     # Chat through both workers: rooms, presence and the rate limit are
     # shared through Redis, so this is where that sharing costs.
     pool_db, users = user_pool(run.sizes["chat"]["users"], run.workdir)
-    env = database_copy(pool_db, run.workdir / "scale-chat")
-    with scaled_stack(run.workdir / "scale-chat", run.async_mode, env=env) as dep:
+    with scaled_stack(run.workdir / "scale-chat", run.async_mode, users_db=pool_db) as dep:
         measure_chat(run, dep, run.label("2 workers + Redis + nginx"), "chat-scaleout",
                      lambda: users)
 

@@ -70,18 +70,19 @@ class Generator:
         threading.Thread(target=self._read, args=(self.process.stderr, False), daemon=True).start()
 
     def _read(self, stream, is_stdout: bool) -> None:
-        for line in stream:
-            if not is_stdout:
-                self.errors.append(line.rstrip())
-                continue
-            try:
-                message = json.loads(line)
-            except ValueError:
-                self.errors.append(line.rstrip())
-                continue
-            if message.get("type") == "error":
-                self.errors.append(message.get("message", ""))
-            self.lines.put(message)
+        with stream:  # closed at the end of output, not left to the garbage collector
+            for line in stream:
+                if not is_stdout:
+                    self.errors.append(line.rstrip())
+                    continue
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    self.errors.append(line.rstrip())
+                    continue
+                if message.get("type") == "error":
+                    self.errors.append(message.get("message", ""))
+                self.lines.put(message)
         if is_stdout:
             self.lines.put({"type": "eof"})
 

@@ -1,12 +1,12 @@
 """The servers a scenario runs against: one worker, workers + Redis behind nginx, the peer.
 
 One worker is ``tests/support/server.ServerProcess`` (the same process the
-tests start). The scaled stack adds ``redis-server`` and nginx running nginx/nginx.conf
-(through tests/support/stack.py). nginx hashes the client address, as the
-deployment does, so the load generator spreads its clients over the source
-addresses 127.0.0.2-127.0.0.101. The peer is bench/peer/server.mjs, node
-socket.io on the same subset of the contract, run as the same kind of child
-process.
+tests start). The scaled stack adds ``redis-server``, PostgreSQL and nginx
+running nginx/nginx.conf (through tests/support/stack.py), the compose
+stack's parts. nginx hashes the client address, as the deployment does, so
+the load generator spreads its clients over the source addresses
+127.0.0.2-127.0.0.101. The peer is bench/peer/server.mjs, node socket.io on
+the same subset of the contract, run as the same kind of child process.
 """
 
 import contextlib
@@ -17,8 +17,9 @@ from pathlib import Path
 
 from pulseboard.chat.rules import RATE_MESSAGES, RATE_WINDOW
 from support.server import ServerProcess, wait_for_http
-from support.stack import Nginx, Redis
+from support.stack import Nginx, Postgres, Redis
 
+from .database import copy_users, migrate
 from .processes import BENCH, GeneratorError, node_binary
 
 PEER = BENCH / "peer" / "server.mjs"
@@ -64,41 +65,47 @@ def single_worker(workdir: Path, async_mode: str = "eventlet", env: dict | None 
 
 
 @contextlib.contextmanager
-def scaled_stack(workdir: Path, async_mode: str = "eventlet", env: dict | None = None):
-    """Two workers sharing Redis and one SQLite file, behind nginx/nginx.conf.
+def scaled_stack(workdir: Path, async_mode: str = "eventlet", users_db: Path | None = None):
+    """Two workers sharing Redis and PostgreSQL, behind nginx/nginx.conf.
 
-    Redis and nginx come from tests/support/stack.py, which runs the
-    repository's own nginx.conf with only ports and paths rewritten.
+    Redis, PostgreSQL and nginx come from tests/support/stack.py, which runs
+    the repository's own nginx.conf with only ports and paths rewritten.
 
-    :param env: extra environment for both workers, e.g. the ``DATABASE_URL``
-        of a prepared database (the chat scenario's user pool).
+    :param users_db: a SQLite file whose users the database starts with (the
+        chat scenario's user pool), copied with their ids so their tokens hold.
     """
     workdir.mkdir(parents=True, exist_ok=True)
-    redis = nginx = None
+    redis = postgres = nginx = None
     workers: list[ServerProcess] = []
     try:
         redis = Redis().start()
+        postgres = Postgres().start()
+        database_url = postgres.create_database("pulseboard")
+        migrate(database_url)
+        if users_db is not None:
+            copy_users(users_db, database_url)
         # Every simulated user registers through nginx on loopback: one address
         # to the workers, which limit registrations per address.
-        shared = {"MESSAGE_QUEUE": redis.url,
-                  "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}",
+        shared = {"MESSAGE_QUEUE": redis.url, "DATABASE_URL": database_url,
                   "REGISTER_ADDRESS_RATE_LIMIT": "100000 per minute",
-                  "LOGIN_ADDRESS_RATE_LIMIT": "100000 per minute", **(env or {})}
-        for i in range(2):  # one after the other: they share the SQLite file
+                  "LOGIN_ADDRESS_RATE_LIMIT": "100000 per minute"}
+        for i in range(2):
             workers.append(_worker(workdir / f"worker{i}", async_mode, shared))
             workers[-1].start(timeout=60)
         nginx = Nginx([f"127.0.0.1:{w.port}" for w in workers]).start()
         wait_for_http(f"{nginx.url}/api/health", 30)
         yield Deployment(nginx.url, workers,
-                         {"nginx": nginx.process.pid, "redis": redis.process.pid},
+                         {"nginx": nginx.process.pid, "redis": redis.process.pid,
+                          "postgres": postgres.process.pid},
                          LOOPBACK_SOURCES)
     finally:
         if nginx is not None:
             nginx.stop()
         for worker in workers:
             worker.stop()
-        if redis is not None:
-            redis.stop()
+        for service in (postgres, redis):
+            if service is not None:
+                service.stop()
 
 
 def peer_version() -> str:

@@ -13,9 +13,9 @@ import pytest
 from bench import driver, report
 from bench.processes import GENERATOR, node_binary
 from bench.scenarios.charts import broadcast, capacity
-from bench.scenarios.chat import chat
+from bench.scenarios.chat import chat, user_pool
 from bench.scenarios.common import register_user
-from bench.servers import single_worker
+from bench.servers import scaled_stack, single_worker
 from bench.stats import merge_latency
 
 LATENCY_KEYS = {"count", "p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms"}
@@ -95,6 +95,21 @@ def test_chat_delivers_each_message_to_every_other_member(deployment):
     assert result["lost"] == result["loss"] == result["duplicates"] == 0
     _check_latency(result["ack_latency"], 6 * 4)
     _check_latency(result["delivery_latency"], 6 * 4 * 2)
+
+
+def test_scaled_stack_chats_with_the_pool_users_copied_into_postgres(tmp_path):
+    # The pool is a SQLite file; the stack's database is PostgreSQL, as deployed:
+    # the copied users' tokens must hold on both workers, and a new user gets a new id.
+    pool_db, users = user_pool(4, tmp_path)
+    with scaled_stack(tmp_path / "stack", users_db=pool_db) as dep:
+        result = chat(dep, users, rooms=1, seconds=2, interval_ms=500)
+        assert register_user(dep.url, "benchnewcomer")
+
+    assert result["connected"] == 4
+    assert result["sent"] == result["acked"] == 4 * 4
+    assert result["refused"] == {}
+    assert result["expected_deliveries"] == result["received"] == 4 * 4 * 3
+    assert result["lost"] == result["loss"] == result["duplicates"] == 0
 
 
 def test_generator_refuses_anything_but_loopback():
