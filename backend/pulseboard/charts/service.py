@@ -70,6 +70,9 @@ class ChartService:
     :param data_file: path of the JSON data file behind the ``file.*`` streams.
     """
 
+    #: The cap of published streams (``MAX_PUBLISHED_STREAMS``; set by :func:`..init_app`).
+    max_published_streams = MAX_PUBLISHED_STREAMS
+
     def __init__(self, socketio, data_file: str):
         self.socketio = socketio
         self.data_file = DataFile(data_file)
@@ -217,7 +220,7 @@ class ChartService:
     def _create_published(self, name: str, unit: str) -> Stream:
         row = db.session.get(PublishedStream, name)
         if row is None:
-            if db.session.query(PublishedStream).count() >= MAX_PUBLISHED_STREAMS:
+            if db.session.query(PublishedStream).count() >= self.max_published_streams:
                 raise ApiError("too_large", "too many published streams")
             row = PublishedStream(name=name, unit=unit)
             db.session.add(row)
