@@ -14,7 +14,17 @@ from dataclasses import dataclass
 from ..charts.api import MAX_POINTS_PER_REQUEST
 from ..metrics.counters import INGEST_LINES, INGEST_POINTS, count
 from ..wire import ApiError
-from .lineprotocol import LineError, parse_body
+from line_protocol_parser import LineFormatError, parse_line
+
+from .lineprotocol import (
+    MAX_EXACT,
+    PRECISIONS,
+    LineError,
+    line_texts,
+    line_time,
+    out_of_range,
+    syntax_error,
+)
 from .naming import NameRefused, cached_stream_name, tag_values
 
 #: At most this many entries in ``errors``; ``refused_lines`` counts them all.
@@ -35,11 +45,31 @@ class WriteOptions:
     tags: tuple[str, ...] | None = None
 
 
-def _name_fields(line, options: WriteOptions) -> list[tuple[str, str, float]]:
+def _namer(options: WriteOptions):
+    """``name(measurement, tags, field)``: a field's stream name, or the :class:`NameRefused`."""
     head = (options.prefix,) if options.prefix else ()
-    tail = tuple(tag_values(line.tags, options.tags))
-    return [(cached_stream_name((*head, line.measurement, key, *tail)), key, value)
-            for key, value in line.values.items()]
+
+    def name(measurement: str, tags: dict, key: str) -> str | NameRefused:
+        try:
+            return cached_stream_name((*head, measurement, key, *tag_values(tags, options.tags)))
+        except NameRefused as refused:
+            return refused
+
+    return name
+
+
+def _series_key(text: str, parsed: dict):
+    """What names a line's series: its ``measurement,tags`` text when that has no escapes.
+
+    Lines of one series repeat that text exactly (Telegraf writes tags sorted),
+    so its names are looked up once per request, not folded and joined per line.
+    """
+    cut = text.find(" ")
+    if cut > 0:
+        head = text[:cut]
+        if "\\" not in head:
+            return head
+    return parsed["measurement"], tuple(parsed["tags"].items())
 
 
 def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, int]:
@@ -49,40 +79,77 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
     refused (listed in ``errors``). 400: nothing was stored. 413: over the
     points limit (nothing stored).
     """
-    parsed = parse_body(body, options.precision, now_ms)
-    errors: list[LineError] = list(parsed.errors)
+    unit_ns = PRECISIONS[options.precision]
+    name_of = _namer(options)
+    errors: list[LineError] = []
     batches: dict[str, list] = {}
-    named_lines = []  # (line number, its [(stream, field, value)]), for refused streams
-    accepted, skipped, points = set(), 0, 0
-    for line in parsed.lines:
-        try:
-            named = _name_fields(line, options)
-        except NameRefused as exc:
-            errors.append(LineError(line.number, exc.message, exc.code))
+    series: dict = {}  # series key -> {field: stream name | NameRefused}
+    named_lines = []  # (line number, its fields, its names) for refused streams
+    skipped = points = 0
+    # One loop over the lines, with the parser's dicts as they come: no
+    # object per line beyond what the parser makes (this loop is most of a write).
+    for number, text in line_texts(body):
+        if text.__class__ is LineError:
+            errors.append(text)
             continue
-        t_ms = line.t_ms
-        for name, _, value in named:
+        try:
+            parsed = parse_line(text)
+        except LineFormatError as exc:
+            errors.append(syntax_error(number, exc))
+            continue
+        if parsed is None:  # a comment
+            continue
+        t_ms = line_time(parsed["time"], unit_ns, now_ms)
+        if t_ms is None:
+            errors.append(out_of_range(number, parsed["time"]))
+            continue
+        key = _series_key(text, parsed)
+        names = series.get(key)
+        if names is None:
+            names = series[key] = {}
+        fields = parsed["fields"]
+        refused = None
+        for field, value in fields.items():
+            if value.__class__ is str or value.__class__ is bool:
+                continue
+            name = names.get(field)
+            if name is None:
+                name = names[field] = name_of(parsed["measurement"], parsed["tags"], field)
+            if name.__class__ is not str:
+                refused = name
+                break
+        if refused is not None:
+            errors.append(LineError(number, refused.message, refused.code))
+            continue
+        for field, value in fields.items():
+            kind = value.__class__
+            if kind is str or kind is bool:
+                skipped += 1
+                continue
+            if kind is int and not -MAX_EXACT <= value <= MAX_EXACT:
+                value = float(value)  # past 2**53: what JSON (and a double) can hold
+            name = names[field]
             batch = batches.get(name)
             if batch is None:
                 batch = batches[name] = []
             batch.append([t_ms, value])
-        named_lines.append((line.number, named))
-        accepted.add(line.number)
-        skipped += line.skipped
-        points += len(named)
+            points += 1
+        named_lines.append((number, fields, names))
     if points > MAX_POINTS_PER_REQUEST:
         raise ApiError("too_large", f"{points} points in one request; at most "
                                     f"{MAX_POINTS_PER_REQUEST}: send smaller batches")
     refused_streams = sink.publish(batches)
     for name in refused_streams:
         points -= len(batches.pop(name))
+    accepted = {number for number, _, _ in named_lines}
     if refused_streams:  # rare: walk the lines again to say which carried them
-        for number, named in named_lines:
-            for name, key, _ in named:
-                if name in refused_streams:
+        for number, fields, names in named_lines:
+            for field, value in fields.items():
+                name = names.get(field)
+                if name in refused_streams and value.__class__ not in (str, bool):
                     exc = refused_streams[name]
                     errors.append(LineError(number, f"stream {name!r}: {exc.message}",
-                                            exc.code, key))
+                                            exc.code, field))
                     accepted.discard(number)
     refused = {error.number for error in errors}
     count(INGEST_LINES, len(accepted), result="accepted")
