@@ -100,16 +100,21 @@ def ingest_entry(name: str, deployment: str, result: dict) -> dict:
     else:
         how = f"POST /api/streams/<name>/points, one per stream per {p['json_interval_ms']} ms"
     requests = published.get("batches") or published.get("requests") or 0
+    server = _server(result)
+    # Lines per second of server CPU: what a busy, shared machine changes least.
+    per_cpu = result["lines_per_s"] / max(server.get("cpu_mean") or 0, 1) * 100
     return {
         "name": name, "deployment": deployment,
         "load": f"{p['rate']:,.0f} lines/s due for {p['seconds']:g} s over {p['streams']} "
                 f"streams ({how}); {p['clients']} clients x {p['per_client']} stream(s)",
         "throughput": f"{result['lines_per_s']:,.0f} lines/s accepted "
-                      f"({requests / max(published['seconds'], 0.001):,.1f} requests/s), "
+                      f"({per_cpu:,.0f} per server CPU-s; "
+                      f"{requests / max(published['seconds'], 0.001):,.1f} requests/s), "
                       f"{result['points_per_s']:,.0f} pts/s delivered "
                       f"({result['points']:,} of {result['expected_deliveries']:,})",
+        "lines_per_cpu_s": round(per_cpu),
         "figures": {"lines/s": result["lines_per_s"]},
-        "latency": result["latency"], "loss": result["loss"], "server": _server(result),
+        "latency": result["latency"], "loss": result["loss"], "server": server,
         "target": f"≥ {TARGET_INGEST_LINES_PER_S:,} lines/s, p99 ≤ {TARGET_INGEST_P99_MS} ms, "
                   "loss 0",
         "met": met, "result": result,

@@ -143,7 +143,7 @@ def parse_body(body: bytes, precision: str, now_ms: int) -> Parsed:
 
 
 def line_texts(body: bytes):
-    """``(number, text)`` of each line to parse, or ``(number, LineError)`` for one that is not UTF-8.
+    """``(number, text)`` of each line to parse; ``(number, LineError)`` for one not UTF-8.
 
     Blank lines and comments are left out; a string field's raw newlines are
     joined back (see the module's docstring). A body that is UTF-8 throughout
@@ -164,10 +164,10 @@ def line_texts(body: bytes):
             except UnicodeDecodeError as exc:
                 yield number, LineError(number, f"not UTF-8 at byte {exc.start}")
                 continue
-        first = text[:1]
-        if not first or first in " \t\r#":  # most lines start with their measurement
-            if not text.strip() or text.lstrip().startswith("#"):
-                continue
+        first = text[:1]  # most lines start with their measurement: no strip needed
+        if (not first or first in " \t\r#") and \
+                (not text.strip() or text.lstrip().startswith("#")):
+            continue
         if '"' in text and _quotes_open(text):
             joined, used = _join_string_field(raw, index, text)
             if joined is not None:

@@ -11,11 +11,11 @@ splits batches on 413, as Telegraf's ``influxdb_v2`` output does, can).
 
 from dataclasses import dataclass
 
+from line_protocol_parser import LineFormatError, parse_line
+
 from ..charts.api import MAX_POINTS_PER_REQUEST
 from ..metrics.counters import INGEST_LINES, INGEST_POINTS, count
 from ..wire import ApiError
-from line_protocol_parser import LineFormatError, parse_line
-
 from .lineprotocol import (
     MAX_EXACT,
     PRECISIONS,
