@@ -28,7 +28,7 @@ PROFILES = {
                   "rates": (50,), "saturation_streams": 3, "seconds": 4},
         "scaleout": {"clients": 300, "rate": 500, "streams": 3, "seconds": 4},
         "ingest": {"clients": 100, "per_client": 2, "series": 200, "rate": 100_000,
-                   "batch_lines": 5_000, "seconds": 5, "json_interval_ms": 200},
+                   "batch_lines": 5_000, "seconds": 4, "json_interval_ms": 200},
     },
     "full": {
         "fanout": {"clients": 1000, "rates": (50, 500, 5000), "peer_rates": (50, 500),
