@@ -58,20 +58,6 @@ def _namer(options: WriteOptions):
     return name
 
 
-def _series_key(text: str, parsed: dict):
-    """What names a line's series: its ``measurement,tags`` text when that has no escapes.
-
-    Lines of one series repeat that text exactly (Telegraf writes tags sorted),
-    so its names are looked up once per request, not folded and joined per line.
-    """
-    cut = text.find(" ")
-    if cut > 0:
-        head = text[:cut]
-        if "\\" not in head:
-            return head
-    return parsed["measurement"], tuple(parsed["tags"].items())
-
-
 def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, int]:
     """Publish the lines of ``body`` through ``sink``; return the reply body and status.
 
@@ -99,11 +85,21 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
             continue
         if parsed is None:  # a comment
             continue
-        t_ms = line_time(parsed["time"], unit_ns, now_ms)
-        if t_ms is None:
-            errors.append(out_of_range(number, parsed["time"]))
-            continue
-        key = _series_key(text, parsed)
+        stamp = parsed["time"]
+        if stamp is None:
+            t_ms = now_ms
+        else:
+            t_ms = line_time(stamp, unit_ns, now_ms)
+            if t_ms is None:
+                errors.append(out_of_range(number, stamp))
+                continue
+        # What names the series: its `measurement,tags` text when that has no
+        # escapes (Telegraf's never do, and writes tags sorted), so that its
+        # names are looked up once per request, not folded and joined per line.
+        cut = text.find(" ")
+        key = text[:cut] if cut > 0 else ""
+        if not key or "\\" in key:
+            key = (parsed["measurement"], tuple(parsed["tags"].items()))
         names = series.get(key)
         if names is None:
             names = series[key] = {}
@@ -141,8 +137,9 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
     refused_streams = sink.publish(batches)
     for name in refused_streams:
         points -= len(batches.pop(name))
-    accepted = {number for number, _, _ in named_lines}
+    accepted = len(named_lines)
     if refused_streams:  # rare: walk the lines again to say which carried them
+        kept = {number for number, _, _ in named_lines}
         for number, fields, names in named_lines:
             for field, value in fields.items():
                 name = names.get(field)
@@ -150,24 +147,25 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
                     exc = refused_streams[name]
                     errors.append(LineError(number, f"stream {name!r}: {exc.message}",
                                             exc.code, field))
-                    accepted.discard(number)
+                    kept.discard(number)
+        accepted = len(kept)
     refused = {error.number for error in errors}
-    count(INGEST_LINES, len(accepted), result="accepted")
+    count(INGEST_LINES, accepted, result="accepted")
     count(INGEST_LINES, len(refused), result="refused")
     count(INGEST_POINTS, points, via="line_protocol")
     return _reply(accepted, refused, errors, points, len(batches), skipped)
 
 
-def _reply(accepted: set, refused: set, errors: list, points: int, streams: int,
+def _reply(accepted: int, refused: set, errors: list, points: int, streams: int,
            skipped: int) -> tuple[dict, int]:
-    body = {"ok": not errors, "accepted_lines": len(accepted), "refused_lines": len(refused),
+    body = {"ok": not errors, "accepted_lines": accepted, "refused_lines": len(refused),
             "points": points, "streams": streams, "skipped_fields": skipped}
     if not errors:
         if not accepted:
             raise ApiError("bad_request", "the body holds no lines to write")
         return body, 202
     errors.sort(key=lambda error: error.number)
-    total = len(accepted) + len(refused)
+    total = accepted + len(refused)
     stored_any = bool(accepted) or points > 0
     stored = "; the rest was stored" if stored_any else "; nothing was stored"
     body["error"] = {"code": "bad_request",
