@@ -28,12 +28,13 @@ from .processes import Generator, Profiler
 from .profiles import PROFILES
 from .scenarios.charts import broadcast, capacity
 from .scenarios.chat import chat, database_copy, user_pool
+from .scenarios.ingest import ingest
 from .servers import node_peer, peer_label, scaled_stack, single_worker
 
 RESULTS = REPO / "bench" / "results"
 DOC = REPO / "docs" / "benchmarks.md"
 
-SCENARIOS = ("fanout", "saturation", "capacity", "chat", "modes", "scaleout")
+SCENARIOS = ("fanout", "saturation", "capacity", "chat", "modes", "scaleout", "ingest")
 SERVERS = ("pulseboard", "peer")  # the peer runs in scenarios 1-4 only
 
 
@@ -251,8 +252,33 @@ def step_scaleout(run: Run) -> None:
                      lambda: users)
 
 
+def step_ingest(run: Run) -> None:
+    """Scenario 7: line protocol into live subscribers, then the JSON publish at the same volume.
+
+    Each measurement makes fresh streams, so the worker may publish many more
+    than the default cap of 256.
+    """
+    sizes = run.sizes["ingest"]
+    if "pulseboard" not in run.servers:
+        return
+    env = {"MAX_PUBLISHED_STREAMS": "100000"}
+    with single_worker(run.workdir / "ingest", run.async_mode, env=env) as dep:
+        for via, name in (("lineprotocol", "line-protocol ingest"),
+                          ("json", "JSON publish, same volume")):
+            def step(via=via, name=name):
+                result = ingest(dep, via[:4], sizes["clients"], sizes["per_client"],
+                                sizes["series"], sizes["rate"], sizes["batch_lines"],
+                                sizes["seconds"], via=via,
+                                json_interval_ms=sizes["json_interval_ms"],
+                                profiler=run.profiler(dep, f"ingest-{via}"))
+                return [entries.ingest_entry(name, run.label(), result)]
+
+            run.measure(name, run.label(), step, dep)
+
+
 STEPS = {"fanout": step_fanout, "saturation": step_saturation, "capacity": step_capacity,
-         "chat": step_chat, "modes": step_modes, "scaleout": step_scaleout}
+         "chat": step_chat, "modes": step_modes, "scaleout": step_scaleout,
+         "ingest": step_ingest}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,8 @@ the peer's.
 TARGET_FANOUT_P99_MS = 100
 TARGET_RSS_PER_CONNECTION_KB = 30
 TARGET_CHAT_P99_MS = 50
+TARGET_INGEST_LINES_PER_S = 100_000
+TARGET_INGEST_P99_MS = 150
 
 
 def _server(result: dict) -> dict:
@@ -82,4 +84,38 @@ def chat_entry(deployment: str, result: dict) -> dict:
         "figures": {"msgs/s": result["messages_per_s"], "delivery p99": delivery["p99_ms"]},
         "latency": result["ack_latency"], "loss": result["loss"], "server": _server(result),
         "target": f"p99 ≤ {TARGET_CHAT_P99_MS} ms, loss 0", "met": met, "result": result,
+    }
+
+
+def ingest_entry(name: str, deployment: str, result: dict) -> dict:
+    """A line-protocol (or JSON publish) ingest entry: lines/s accepted into live subscribers."""
+    p = result["params"]
+    published = result["published"]
+    p99 = result["latency"]["p99_ms"]
+    met = (result["loss"] == 0 and result["duplicates"] == 0
+           and result["lines_per_s"] >= TARGET_INGEST_LINES_PER_S
+           and p99 is not None and p99 <= TARGET_INGEST_P99_MS)
+    if p["via"] == "lineprotocol":
+        how = f"POST /api/write, {p['batch_lines']:,} lines per request"
+    else:
+        how = f"POST /api/streams/<name>/points, one per stream per {p['json_interval_ms']} ms"
+    requests = published.get("batches") or published.get("requests") or 0
+    server = _server(result)
+    # Lines per second of server CPU: what a busy, shared machine changes least.
+    per_cpu = result["lines_per_s"] / max(server.get("cpu_mean") or 0, 1) * 100
+    return {
+        "name": name, "deployment": deployment,
+        "load": f"{p['rate']:,.0f} lines/s due for {p['seconds']:g} s over {p['streams']} "
+                f"streams ({how}); {p['clients']} clients x {p['per_client']} stream(s)",
+        "throughput": f"{result['lines_per_s']:,.0f} lines/s accepted "
+                      f"({per_cpu:,.0f} per server CPU-s; "
+                      f"{requests / max(published['seconds'], 0.001):,.1f} requests/s), "
+                      f"{result['points_per_s']:,.0f} pts/s delivered "
+                      f"({result['points']:,} of {result['expected_deliveries']:,})",
+        "lines_per_cpu_s": round(per_cpu),
+        "figures": {"lines/s": result["lines_per_s"]},
+        "latency": result["latency"], "loss": result["loss"], "server": server,
+        "target": f"≥ {TARGET_INGEST_LINES_PER_S:,} lines/s, p99 ≤ {TARGET_INGEST_P99_MS} ms, "
+                  "loss 0",
+        "met": met, "result": result,
     }

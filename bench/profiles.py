@@ -15,6 +15,8 @@ PROFILES = {
         "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 20,
                   "rates": (50,), "saturation_streams": 2, "seconds": 2},
         "scaleout": {"clients": 20, "rate": 50, "streams": 2, "seconds": 2},
+        "ingest": {"clients": 6, "per_client": 2, "series": 12, "rate": 2_000,
+                   "batch_lines": 500, "seconds": 2, "json_interval_ms": 200},
     },
     "short": {
         "fanout": {"clients": 500, "rates": (50, 500, 5000), "peer_rates": (50, 500),
@@ -25,6 +27,8 @@ PROFILES = {
         "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 200,
                   "rates": (50,), "saturation_streams": 3, "seconds": 4},
         "scaleout": {"clients": 300, "rate": 500, "streams": 3, "seconds": 4},
+        "ingest": {"clients": 100, "per_client": 2, "series": 200, "rate": 100_000,
+                   "batch_lines": 5_000, "seconds": 4, "json_interval_ms": 200},
     },
     "full": {
         "fanout": {"clients": 1000, "rates": (50, 500, 5000), "peer_rates": (50, 500),
@@ -35,5 +39,7 @@ PROFILES = {
         "modes": {"modes": ("eventlet", "gevent", "threading"), "clients": 1000,
                   "rates": (50, 500), "saturation_streams": 10, "seconds": 10},
         "scaleout": {"clients": 1000, "rate": 500, "streams": 10, "seconds": 10},
+        "ingest": {"clients": 200, "per_client": 2, "series": 400, "rate": 100_000,
+                   "batch_lines": 5_000, "seconds": 15, "json_interval_ms": 200},
     },
 }

@@ -188,4 +188,5 @@ def from_environment(instance_path: Path, env: Mapping[str, str] | None = None) 
         "SOURCES_FILE": settings.SOURCES_FILE,
         "INGEST_TOKEN": settings.INGEST_TOKEN,
         "METRICS_TOKEN": settings.METRICS_TOKEN,
+        "MAX_PUBLISHED_STREAMS": settings.MAX_PUBLISHED_STREAMS,
     }

@@ -83,10 +83,22 @@ class Hub:
             for data every worker produces itself, such as host metrics, so
             that a message queue does not deliver each worker's copy to all.
         """
-        if not items:
+        if items:
+            self.append_many({room: items}, local)
+
+    def append_many(self, items_by_room: dict[str, list], local: bool = False) -> None:
+        """:meth:`append` for several rooms at once: an idle hub emits them all in one flush.
+
+        (Appended one by one, only the first room's items would leave at once
+        and the others a tick later.)
+        """
+        if not any(items_by_room.values()):
             return
         with self.lock:
-            self._pending.setdefault((room, local), []).extend(items)
+            pending = self._pending
+            for room, items in items_by_room.items():
+                if items:
+                    pending.setdefault((room, local), []).extend(items)
             # Idle for a tick: emit now. Not from within a flush (an emit that
             # logs, and a log bridge that appends, must not recurse).
             if not self._flushing and time.monotonic() - self._last_emit >= self.tick:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     SOURCES_FILE: str | None = None
     INGEST_TOKEN: str | None = None
     METRICS_TOKEN: str | None = None
+    # Published chart streams (JSON publish, line protocol, scrapes) the cluster may hold.
+    MAX_PUBLISHED_STREAMS: int = Field(256, ge=1)
 
     @field_validator("LOG_LEVEL")
     @classmethod

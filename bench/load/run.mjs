@@ -4,10 +4,13 @@
 // 127.0.0.1 only and always ends by itself.
 import { runChat } from "./chat.mjs";
 import { report } from "./common.mjs";
+import { runLineProtocol } from "./lineprotocol.mjs";
 import { runPublisher } from "./publisher.mjs";
 import { runSubscribers } from "./subscribers.mjs";
 
-const ROLES = { subscribers: runSubscribers, publisher: runPublisher, chat: runChat };
+const ROLES = {
+  subscribers: runSubscribers, publisher: runPublisher, chat: runChat, lineprotocol: runLineProtocol,
+};
 
 function loopbackOnly(url) {
   const host = new URL(url).hostname;

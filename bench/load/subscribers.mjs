@@ -4,7 +4,9 @@
 // scenarios.
 //
 // Points carry [t_ms, seq]: the publish time and a sequence number from 0;
-// negative values are priming points and are ignored. Arrival order is not
+// negative values are priming points and are ignored. With `per_client`, client
+// i subscribes to that many of the streams only (i * per_client, the next
+// ones, wrapping), so clients spread over many streams. Arrival order is not
 // assumed (a publisher may have several requests in flight): each client
 // keeps the contiguous prefix it has plus the few seqs that came early.
 import {
@@ -23,6 +25,12 @@ export async function runSubscribers(config) {
   const early = new Map();
   const counters = { frames: 0, points: 0, duplicates: 0, disconnects: 0 };
   const unique = (cell) => low[cell] + (early.get(cell)?.size ?? 0);
+  const perClient = Math.min(config.per_client ?? streams.length, streams.length);
+  // The stream indexes client `index` subscribes to (`index_offset`: this
+  // process's first client among all the scenario's processes).
+  const mine = (index) => Array.from({ length: perClient },
+    (_, j) => ((index + (config.index_offset ?? 0)) * perClient + j) % streams.length);
+  const subscribed = []; // slot -> its stream indexes
   const disconnectReasons = {};
   let firstReceipt = null;
   let lastReceipt = null;
@@ -60,7 +68,7 @@ export async function runSubscribers(config) {
       client.on("points", (frame) => {
         if (slot >= 0) onPoints(slot, frame);
       });
-      for (const stream of streams) await request(client, "subscribe", { stream });
+      for (const s of mine(index)) await request(client, "subscribe", { stream: streams[s] });
     });
     socket.on("disconnect", (reason) => {
       if (finished) return;
@@ -69,6 +77,7 @@ export async function runSubscribers(config) {
     });
     slot = sockets.length;
     sockets.push(socket);
+    subscribed.push(mine(index));
     return socket;
   }
 
@@ -80,7 +89,8 @@ export async function runSubscribers(config) {
     if (expectedCounts) {
       for (let slot = 0; slot < sockets.length; slot++) {
         let done = true;
-        streams.forEach((name, s) => {
+        subscribed[slot].forEach((s) => {
+          const name = streams[s];
           const missing = (expectedCounts[name] ?? 0) - unique(slot * streams.length + s);
           if (missing > 0) {
             lostAtEnd += missing; // never arrived before the drain ended
@@ -116,8 +126,8 @@ export async function runSubscribers(config) {
     stopping = true;
     const drainUntil = nowMs() + (command.drain_s ?? 5) * 1000;
     const counts = command.counts ?? {};
-    const allThere = () => sockets.every((_, slot) => streams.every(
-      (name, s) => unique(slot * streams.length + s) >= (counts[name] ?? 0)));
+    const allThere = () => sockets.every((_, slot) => subscribed[slot].every(
+      (s) => unique(slot * streams.length + s) >= (counts[streams[s]] ?? 0)));
     while (!allThere() && nowMs() < drainUntil) await sleep(50);
     await finish(allThere() ? "complete" : "drain timeout", counts);
     process.exit(0);

@@ -267,3 +267,23 @@ def test_the_published_streams_cap_refuses_fields_per_line(tmp_path):
         assert reply["accepted_lines"] == 1 and reply["refused_lines"] == 1
     finally:
         server.stop()
+
+
+def test_max_published_streams_setting_caps_streams_and_reports_each_line(tmp_path):
+    server = ServerProcess(tmp_path / "setting", env={"MAX_PUBLISHED_STREAMS": "3"}).start()
+    try:
+        token = register(server.url)["token"]
+        body = b'm,h=a v=1,w=2\nm,h=b v=3\nm,h=c v=4\nm,h=a v=5\nm,h=c v=6,s="x"\n'
+        response = requests.post(f"{server.url}/api/write", data=body,
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert response.status_code == 207, response.text
+        reply = response.json()
+        # m.v.a, m.w.a and m.v.b fill the cap of 3; m.v.c is refused on each line carrying it.
+        assert [(e["line"], e["code"], e["field"]) for e in reply["errors"]] == [
+            (3, "too_large", "v"), (5, "too_large", "v")]
+        assert reply["accepted_lines"] == 3 and reply["refused_lines"] == 2
+        assert reply["points"] == 4 and reply["streams"] == 3 and reply["skipped_fields"] == 1
+        assert {"m.v.a", "m.w.a", "m.v.b"} <= stream_names(server)
+        assert "m.v.c" not in stream_names(server)
+    finally:
+        server.stop()

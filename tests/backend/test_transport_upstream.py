@@ -252,3 +252,24 @@ def test_strict_json_is_cheap_for_a_chat_message():
     plain = min(timeit.repeat(lambda: json.loads(message), number=2000, repeat=5))
     strict = min(timeit.repeat(lambda: strict_json.loads(message), number=2000, repeat=5))
     assert strict < plain * 2 + 0.002  # generous: a loaded CI machine
+
+
+class _Bytes(bytes):
+    pass
+
+
+class _List(list):
+    pass
+
+
+@pytest.mark.parametrize("data", [
+    None, 1, "x", b"x", bytearray(b"x"), [], {}, ["points", {"stream": "s", "points": []}],
+    ["points", {"stream": "s", "points": [[1, 2.5]] * 1000}],
+    ["points", {"stream": "s", "points": [[1, 2.5]] * 999 + [[1, b"x"]]}],
+    [{"a": [{"b": [1, {"c": bytearray(b"y")}]}]}], [(b"in a tuple",)], ({"k": b"v"},),
+    [_Bytes(b"sub")], _List([1, [b"x"]]), [_List([2, 3])], [1, "a", None, True, [[[[b""]]]]],
+    {"nested": {"deeper": [1.5, "t", {"bin": b"z"}]}}, [object(), [1, 2]],
+])
+def test_strict_packet_finds_binary_where_upstream_does(data):
+    upstream = socketio.packet.Packet.data_is_binary(data)
+    assert packets.StrictPacket.data_is_binary(data) is upstream

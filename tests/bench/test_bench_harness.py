@@ -10,11 +10,12 @@ import subprocess
 
 import pytest
 
-from bench import driver, report
+from bench import driver, entries, report
 from bench.processes import GENERATOR, node_binary
 from bench.scenarios.charts import broadcast, capacity
 from bench.scenarios.chat import chat, user_pool
 from bench.scenarios.common import register_user
+from bench.scenarios.ingest import ingest, subscriptions, telegraf_series
 from bench.servers import scaled_stack, single_worker
 from bench.stats import merge_latency
 
@@ -110,6 +111,47 @@ def test_scaled_stack_chats_with_the_pool_users_copied_into_postgres(tmp_path):
     assert result["refused"] == {}
     assert result["expected_deliveries"] == result["received"] == 4 * 4 * 3
     assert result["lost"] == result["loss"] == result["duplicates"] == 0
+
+
+def test_ingest_delivers_every_line_to_the_subscribers_of_its_stream(deployment):
+    # 12 series, 6 clients on 2 streams each: every stream has one subscriber.
+    result = ingest(deployment, "smoke", clients=6, per_client=2, series=12, rate=2_000,
+                    batch_lines=500, seconds=2)
+
+    published = result["published"]
+    assert published["batches"] == 8 and published["failures"] == {}
+    assert published["accepted_lines"] == published["points"] == 4_000
+    assert result["connected"] == result["still_connected"] == 6
+    assert result["expected_deliveries"] == result["points"] == 4_000
+    assert result["lost"] == result["duplicates"] == result["loss"] == 0
+    assert result["clients_complete"] == 6
+    assert result["lines_per_s"] > 0
+    _check_latency(result["latency"], 4_000)
+    entry = entries.ingest_entry("line-protocol ingest", "1 worker", result)
+    assert entry["figures"] == {"lines/s": result["lines_per_s"]}
+    assert "lines/s accepted" in entry["throughput"] and entry["loss"] == 0
+
+
+def test_json_publish_at_the_same_volume_is_measured_the_same_way(deployment):
+    result = ingest(deployment, "smoke", clients=6, per_client=2, series=12, rate=2_000,
+                    batch_lines=500, seconds=2, via="json", json_interval_ms=200)
+
+    assert result["published"]["failures"] == {}
+    assert 0 < result["expected_deliveries"] == result["points"] <= 4_000
+    assert result["loss"] == result["duplicates"] == 0
+    _check_latency(result["latency"], result["points"])
+
+
+def test_telegraf_series_are_distinct_and_named_by_the_servers_rule():
+    series = telegraf_series(64, "pre", fields=2)
+    heads = [s["head"] for s in series]
+    assert len(set(heads)) == 64
+    assert heads[:2] == ["cpu,cpu=cpu0,host=h00",
+                         "disk,device=sda0,fstype=ext4,host=h00,mode=rw,path=/d0"]
+    assert series[0]["fields"] == [["usage_idle", "", "pre.cpu.usage_idle.cpu0.h00"],
+                                   ["usage_user", "", "pre.cpu.usage_user.cpu0.h00"]]
+    assert series[2]["fields"][0][1] == "i"  # diskio counters are integers
+    assert subscriptions(5, 2, 4) == [3, 3, 2, 2]
 
 
 def test_generator_refuses_anything_but_loopback():

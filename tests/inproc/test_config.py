@@ -14,6 +14,7 @@ def test_defaults_are_the_readmes(tmp_path):
     assert config["TASK_CONCURRENCY"] == 2 and config["TOKEN_MAX_AGE"] == 604_800
     assert config["LOG_LEVEL"] == "INFO" and config["ASYNC_MODE"] is None
     assert config["MESSAGE_QUEUE"] is None and config["CORS_ORIGINS"] == []
+    assert config["MAX_PUBLISHED_STREAMS"] == 256
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'pulseboard.db'}"
     assert config["SECRET_KEY"] == (tmp_path / "secret_key").read_text()  # persisted
 
@@ -41,6 +42,7 @@ def test_values_are_typed_and_empty_means_unset(tmp_path):
     ({"TRUSTED_PROXIES": "10.0.0.0/8,nginx"}, "TRUSTED_PROXIES: 'nginx' is not a network"),
     ({"LOGIN_USER_RATE_LIMIT": "ten a minute"}, "LOGIN_USER_RATE_LIMIT: must be a rate"),
     ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS: '*' is allowed only in development"),
+    ({"MAX_PUBLISHED_STREAMS": "0"}, "MAX_PUBLISHED_STREAMS: Input should be greater than"),
 ])
 def test_an_invalid_value_names_its_variable(env, message):
     with pytest.raises(SettingsError) as raised:

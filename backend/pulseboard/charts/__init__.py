@@ -13,5 +13,6 @@ def init_app(app, services) -> None:
     from .service import ChartService
 
     services.charts = ChartService(socketio, app.config["DATA_FILE"])
+    services.charts.max_published_streams = app.config.get("MAX_PUBLISHED_STREAMS", 256)
     socketio.on_namespace(ChartsNamespace(services.charts))
     app.register_blueprint(bp)

@@ -38,6 +38,19 @@ class RedisWindows:
         except self.cluster.errors:
             self.cluster.mark_down()
 
+    def append_many(self, points_by_stream: dict[str, list]) -> None:
+        """:meth:`append` for several streams in one pipeline (one round trip)."""
+        try:
+            with self.cluster.redis.pipeline(transaction=False) as pipe:
+                for name, points in points_by_stream.items():
+                    key = KEY + name
+                    pipe.rpush(key, *(json.dumps(p, separators=(",", ":")) for p in points))
+                    pipe.ltrim(key, -self.size, -1)
+                    pipe.expire(key, IDLE_EXPIRY_S)
+                pipe.execute()
+        except self.cluster.errors:
+            self.cluster.mark_down()
+
     def read(self, name: str, fallback: deque) -> list:
         """The stream's window, oldest first (this worker's copy if Redis does not answer)."""
         try:

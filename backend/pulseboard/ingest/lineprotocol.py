@@ -82,21 +82,36 @@ def _numeric(value):
     return value
 
 
+def line_time(stamp: int | None, unit_ns: int, now_ms: int) -> int | None:
+    """A line's time in ms from its timestamp in ``unit_ns``; None when out of int64 ns."""
+    if stamp is None:
+        return now_ms
+    stamp_ns = stamp * unit_ns
+    if not -INT64 <= stamp_ns < INT64:
+        return None
+    return stamp_ns // 1_000_000
+
+
+def out_of_range(number: int, stamp: int) -> LineError:
+    """The error of a line whose timestamp :func:`line_time` refused."""
+    return LineError(number, f"timestamp {stamp} is out of range for its precision")
+
+
+def syntax_error(number: int, exc: LineFormatError) -> LineError:
+    """The error of a line ``parse_line`` refused."""
+    return LineError(number, f"line protocol: {exc}")
+
+
 def _parse_one(number: int, text: str, unit_ns: int, now_ms: int) -> Line | LineError | None:
     try:
         parsed = parse_line(text)
     except LineFormatError as exc:
-        return LineError(number, f"line protocol: {exc}")
+        return syntax_error(number, exc)
     if parsed is None:  # a comment
         return None
-    stamp = parsed["time"]
-    if stamp is None:
-        t_ms = now_ms
-    else:
-        stamp_ns = stamp * unit_ns
-        if not -INT64 <= stamp_ns < INT64:
-            return LineError(number, f"timestamp {stamp} is out of range for its precision")
-        t_ms = stamp_ns // 1_000_000
+    t_ms = line_time(parsed["time"], unit_ns, now_ms)
+    if t_ms is None:
+        return out_of_range(number, parsed["time"])
     values, skipped = {}, 0
     for key, value in parsed["fields"].items():
         number_value = _numeric(value)
@@ -115,23 +130,10 @@ def parse_body(body: bytes, precision: str, now_ms: int) -> Parsed:
     """
     unit_ns = PRECISIONS[precision]
     result = Parsed()
-    raw = body.split(b"\n")
-    index = 0
-    while index < len(raw):
-        number = index + 1
-        try:
-            text = raw[index].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            result.errors.append(LineError(number, f"not UTF-8 at byte {exc.start}"))
-            index += 1
+    for number, text in line_texts(body):
+        if text.__class__ is LineError:
+            result.errors.append(text)
             continue
-        index += 1
-        if not text.strip() or text.lstrip().startswith("#"):
-            continue
-        if '"' in text and _quotes_open(text):
-            joined, used = _join_string_field(raw, index, text)
-            if joined is not None:
-                text, index = joined, index + used
         outcome = _parse_one(number, text, unit_ns, now_ms)
         if isinstance(outcome, Line):
             result.lines.append(outcome)
@@ -140,11 +142,45 @@ def parse_body(body: bytes, precision: str, now_ms: int) -> Parsed:
     return result
 
 
+def line_texts(body: bytes):
+    """``(number, text)`` of each line to parse; ``(number, LineError)`` for one not UTF-8.
+
+    Blank lines and comments are left out; a string field's raw newlines are
+    joined back (see the module's docstring). A body that is UTF-8 throughout
+    (every well-behaved writer's) is decoded once, not line by line.
+    """
+    try:
+        raw = body.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        raw = body.split(b"\n")  # decoded per line below, so the error names its line
+    index, count = 0, len(raw)
+    while index < count:
+        number = index + 1
+        text = raw[index]
+        index += 1
+        if text.__class__ is bytes:
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, LineError(number, f"not UTF-8 at byte {exc.start}")
+                continue
+        first = text[:1]  # most lines start with their measurement: no strip needed
+        if (not first or first in " \t\r#") and \
+                (not text.strip() or text.lstrip().startswith("#")):
+            continue
+        if '"' in text and _quotes_open(text):
+            joined, used = _join_string_field(raw, index, text)
+            if joined is not None:
+                text, index = joined, index + used
+        yield number, text
+
+
 def _join_string_field(raw: list, start: int, text: str) -> tuple[str | None, int]:
     """Join ``text`` with the lines after it until its quotes close and it parses."""
     for used in range(1, min(MAX_JOINED_LINES, len(raw) - start) + 1):
+        part = raw[start + used - 1]
         try:
-            text = text + "\n" + raw[start + used - 1].decode("utf-8")
+            text = text + "\n" + (part if part.__class__ is str else part.decode("utf-8"))
         except UnicodeDecodeError:
             return None, 0
         if not _quotes_open(text):

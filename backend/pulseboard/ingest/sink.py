@@ -1,12 +1,17 @@
-"""The one place ingest touches the charts: ``ChartService.publish``, its public method.
+"""The one place ingest touches the charts: ``ChartService.publish_many``, its public method.
 
-Points are grouped per stream and each stream is published in one call, in
-time order. A stream the service refuses (a name it will not create, the
-cap of published streams) is reported back instead of failing the rest.
-Must run inside an app context: creating a stream stores its name.
+Points are grouped per stream and the streams of one write or scrape are
+published in one call, each in time order. A stream the service refuses (a
+name it will not create, the cap of published streams) is reported back
+instead of failing the rest. Must run inside an app context: creating a
+stream stores its name.
 """
 
+from operator import itemgetter
+
 from ..wire import ApiError
+
+_TIME = itemgetter(0)
 
 
 class ChartSink:
@@ -20,11 +25,6 @@ class ChartSink:
 
     def publish(self, batches: dict[str, list]) -> dict[str, ApiError]:
         """Publish every batch; return the refused streams with the service's error."""
-        refused = {}
-        for name, points in batches.items():
-            points.sort(key=lambda point: point[0])  # stable: equal times keep line order
-            try:
-                self.charts.publish(name, points)
-            except ApiError as exc:
-                refused[name] = exc
-        return refused
+        for points in batches.values():
+            points.sort(key=_TIME)  # stable: equal times keep line order
+        return self.charts.publish_many(batches)

@@ -11,10 +11,20 @@ splits batches on 413, as Telegraf's ``influxdb_v2`` output does, can).
 
 from dataclasses import dataclass
 
+from line_protocol_parser import LineFormatError, parse_line
+
 from ..charts.api import MAX_POINTS_PER_REQUEST
 from ..metrics.counters import INGEST_LINES, INGEST_POINTS, count
 from ..wire import ApiError
-from .lineprotocol import LineError, parse_body
+from .lineprotocol import (
+    MAX_EXACT,
+    PRECISIONS,
+    LineError,
+    line_texts,
+    line_time,
+    out_of_range,
+    syntax_error,
+)
 from .naming import NameRefused, cached_stream_name, tag_values
 
 #: At most this many entries in ``errors``; ``refused_lines`` counts them all.
@@ -35,11 +45,17 @@ class WriteOptions:
     tags: tuple[str, ...] | None = None
 
 
-def _name_fields(line, options: WriteOptions) -> list[tuple[str, str, float]]:
+def _namer(options: WriteOptions):
+    """``name(measurement, tags, field)``: a field's stream name, or the :class:`NameRefused`."""
     head = (options.prefix,) if options.prefix else ()
-    tail = tuple(tag_values(line.tags, options.tags))
-    return [(cached_stream_name((*head, line.measurement, key, *tail)), key, value)
-            for key, value in line.values.items()]
+
+    def name(measurement: str, tags: dict, key: str) -> str | NameRefused:
+        try:
+            return cached_stream_name((*head, measurement, key, *tag_values(tags, options.tags)))
+        except NameRefused as refused:
+            return refused
+
+    return name
 
 
 def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, int]:
@@ -49,58 +65,107 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
     refused (listed in ``errors``). 400: nothing was stored. 413: over the
     points limit (nothing stored).
     """
-    parsed = parse_body(body, options.precision, now_ms)
-    errors: list[LineError] = list(parsed.errors)
+    unit_ns = PRECISIONS[options.precision]
+    name_of = _namer(options)
+    errors: list[LineError] = []
     batches: dict[str, list] = {}
-    named_lines = []  # (line number, its [(stream, field, value)]), for refused streams
-    accepted, skipped, points = set(), 0, 0
-    for line in parsed.lines:
-        try:
-            named = _name_fields(line, options)
-        except NameRefused as exc:
-            errors.append(LineError(line.number, exc.message, exc.code))
+    series: dict = {}  # series key -> {field: stream name | NameRefused}
+    named_lines = []  # (line number, its fields, its names) for refused streams
+    skipped = points = 0
+    # One loop over the lines, with the parser's dicts as they come: no
+    # object per line beyond what the parser makes (this loop is most of a write).
+    for number, text in line_texts(body):
+        if text.__class__ is LineError:
+            errors.append(text)
             continue
-        t_ms = line.t_ms
-        for name, _, value in named:
+        try:
+            parsed = parse_line(text)
+        except LineFormatError as exc:
+            errors.append(syntax_error(number, exc))
+            continue
+        if parsed is None:  # a comment
+            continue
+        stamp = parsed["time"]
+        if stamp is None:
+            t_ms = now_ms
+        else:
+            t_ms = line_time(stamp, unit_ns, now_ms)
+            if t_ms is None:
+                errors.append(out_of_range(number, stamp))
+                continue
+        # What names the series: its `measurement,tags` text when that has no
+        # escapes (Telegraf's never do, and writes tags sorted), so that its
+        # names are looked up once per request, not folded and joined per line.
+        cut = text.find(" ")
+        key = text[:cut] if cut > 0 else ""
+        if not key or "\\" in key:
+            key = (parsed["measurement"], tuple(parsed["tags"].items()))
+        names = series.get(key)
+        if names is None:
+            names = series[key] = {}
+        fields = parsed["fields"]
+        refused = None
+        for field, value in fields.items():
+            if value.__class__ is str or value.__class__ is bool:
+                continue
+            name = names.get(field)
+            if name is None:
+                name = names[field] = name_of(parsed["measurement"], parsed["tags"], field)
+            if name.__class__ is not str:
+                refused = name
+                break
+        if refused is not None:
+            errors.append(LineError(number, refused.message, refused.code))
+            continue
+        for field, value in fields.items():
+            kind = value.__class__
+            if kind is str or kind is bool:
+                skipped += 1
+                continue
+            if kind is int and not -MAX_EXACT <= value <= MAX_EXACT:
+                value = float(value)  # past 2**53: what JSON (and a double) can hold
+            name = names[field]
             batch = batches.get(name)
             if batch is None:
                 batch = batches[name] = []
             batch.append([t_ms, value])
-        named_lines.append((line.number, named))
-        accepted.add(line.number)
-        skipped += line.skipped
-        points += len(named)
+            points += 1
+        named_lines.append((number, fields, names))
     if points > MAX_POINTS_PER_REQUEST:
         raise ApiError("too_large", f"{points} points in one request; at most "
                                     f"{MAX_POINTS_PER_REQUEST}: send smaller batches")
     refused_streams = sink.publish(batches)
     for name in refused_streams:
         points -= len(batches.pop(name))
+    accepted = len(named_lines)
     if refused_streams:  # rare: walk the lines again to say which carried them
-        for number, named in named_lines:
-            for name, key, _ in named:
-                if name in refused_streams:
+        kept = {number for number, _, _ in named_lines}
+        for number, fields, names in named_lines:
+            for field, value in fields.items():
+                name = names.get(field)
+                if name in refused_streams and value.__class__ not in (str, bool):
                     exc = refused_streams[name]
                     errors.append(LineError(number, f"stream {name!r}: {exc.message}",
-                                            exc.code, key))
-                    accepted.discard(number)
+                                            exc.code, field))
+                    kept.discard(number)
+        accepted = len(kept)
     refused = {error.number for error in errors}
-    count(INGEST_LINES, len(accepted), result="accepted")
+    count(INGEST_LINES, accepted, result="accepted")
     count(INGEST_LINES, len(refused), result="refused")
     count(INGEST_POINTS, points, via="line_protocol")
     return _reply(accepted, refused, errors, points, len(batches), skipped)
 
 
-def _reply(accepted: set, refused: set, errors: list, points: int, streams: int,
+def _reply(accepted: int, refused: set, errors: list, points: int, streams: int,
            skipped: int) -> tuple[dict, int]:
-    body = {"ok": not errors, "accepted_lines": len(accepted), "refused_lines": len(refused),
+    body = {"ok": not errors, "accepted_lines": accepted, "refused_lines": len(refused),
             "points": points, "streams": streams, "skipped_fields": skipped}
     if not errors:
         if not accepted:
             raise ApiError("bad_request", "the body holds no lines to write")
         return body, 202
     errors.sort(key=lambda error: error.number)
-    total = len(accepted) + len(refused)
+    total = accepted + len(refused)
     stored_any = bool(accepted) or points > 0
     stored = "; the rest was stored" if stored_any else "; nothing was stored"
     body["error"] = {"code": "bad_request",

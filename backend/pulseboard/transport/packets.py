@@ -14,6 +14,7 @@ will not accept into :class:`Refused`, so that the event is still acked.
 import base64
 import binascii
 import json
+from itertools import chain
 
 from socketio import packet as sio_packet
 
@@ -25,6 +26,10 @@ MAX_ATTACHMENTS = 10
 MAX_ID_DIGITS = 15
 MAX_NAMESPACE = 64
 _DIGITS = frozenset("0123456789")
+#: Exact types that hold no bytes and nothing else (a level of only these is done).
+_LEAVES = frozenset({int, float, str, bool, type(None)})
+_LISTS = frozenset({list})
+_DICTS = frozenset({dict})
 
 
 class ProtocolError(ValueError):
@@ -109,6 +114,38 @@ class StrictPacket(sio_packet.Packet):
         if binary:
             _check_placeholders(self.data, attachments)
         return attachments
+
+    @classmethod
+    def data_is_binary(cls, data):
+        """Whether ``data`` holds ``bytes``: python-socketio's answer, a level at a time.
+
+        Upstream calls itself, builds a list and reduces it for every value of
+        an emit: 15 % of a worker's time when ingest sends frames of thousands
+        of points. Here a level of one kind (the points' lists, their numbers)
+        is typed and flattened by ``map``/``chain`` without a Python call per
+        value; a mixed level is walked as upstream walks it (lists and dicts
+        searched, tuples and other objects not).
+        """
+        items = [data]
+        while items:
+            kinds = set(map(type, items))
+            if kinds <= _LEAVES:
+                return False
+            if kinds == _LISTS:
+                items = list(chain.from_iterable(items))
+            elif kinds == _DICTS:
+                items = list(chain.from_iterable(map(dict.values, items)))
+            else:
+                children = []
+                for item in items:
+                    if isinstance(item, bytes | bytearray):
+                        return True
+                    if isinstance(item, list):
+                        children.extend(item)
+                    elif isinstance(item, dict):
+                        children.extend(item.values())
+                items = children
+        return False
 
     def add_attachment(self, attachment):
         """Take the next binary attachment; text here means the peer lost count."""
