@@ -3,6 +3,7 @@
  * (real buttons), and activating one opens the run's log at the line printed
  * then; from that line, "show on the charts" opens the dashboard around it.
  */
+import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 
 import { expect, test } from './support/fixtures'
@@ -31,6 +32,13 @@ test('a run is a marker on every chart; clicking it opens its log at that line',
   const end = sine.locator(`[data-testid=chart-marker][data-id="run:${id}:end"]`)
   await expect(end).toHaveAttribute('data-severity', 'success')
   const t = Number(await start.getAttribute('data-t'))
+
+  // Exposed to assistive technology as a button with that name (not hidden inside the chart).
+  await expect(sine.getByRole('button', { name: new RegExp(`^run #${id} pipeline started at`) })).toHaveCount(1)
+
+  // The dashboard with markers on it passes axe as the other pages do (no serious or critical issue).
+  const results = await new AxeBuilder({ page }).include('[data-testid=chart]').analyze()
+  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([])
 
   await start.click()
   await expect(page).toHaveURL(new RegExp(`/tasks/${id}\\?at=${t}$`))
