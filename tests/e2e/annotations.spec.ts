@@ -70,3 +70,48 @@ test('a run is a marker on every chart; clicking it opens its log at that line',
   await onChart.click()
   await expect(page).toHaveURL(/\/\?from=\d+&to=\d+$/)
 })
+
+test("an alert's transitions are markers on its stream's chart; one opens the alert", async ({
+  signedIn: page,
+  account,
+  baseURL,
+}) => {
+  const headers = { Authorization: `Bearer ${account.token}` }
+  const publish = async (value: number) =>
+    expect(
+      (await page.request.post(`${baseURL}/api/streams/e2e.alerts.load/points`, { headers, data: { value } })).status(),
+    ).toBe(202)
+  try {
+    await publish(5) // the stream exists (the picker lists it) before the dashboard opens
+    await page.goto('/')
+    await page.locator('[data-testid=stream-picker] [data-stream="e2e.alerts.load"]').click()
+    const chart = page.locator('[data-testid=chart][data-stream="e2e.alerts.load"]')
+    await expect(chart).toBeVisible()
+    await publish(90)
+    // The rule fires a second later (for = 1), after the newest point: a chart ends at its newest
+    // point, so the marker shows once the next point brings the chart to that time.
+    await expect
+      .poll(async () => {
+        const body = await (await page.request.get(`${baseURL}/api/alerts`, { headers })).json()
+        return body.alerts.some((a: { rule: string; state: string }) => a.rule === 'e2e-load' && a.state === 'firing')
+      }, { timeout: 20_000 })
+      .toBe(true)
+    await publish(91)
+    const firing = chart.locator('[data-testid=chart-marker][data-kind=alert][data-id$=":firing"]').last()
+    await expect(firing).toBeVisible({ timeout: 20_000 })
+    await expect(firing).toHaveAttribute('data-severity', 'critical')
+    const id = /^alert:(\d+):firing$/.exec((await firing.getAttribute('data-id')) ?? '')?.[1]
+    expect(id).toBeTruthy()
+    // On its own stream's chart only.
+    await expect(page.locator(`[data-testid=chart][data-stream="demo.sine"] [data-id="alert:${id}:firing"]`)).toHaveCount(0)
+
+    await firing.click()
+    await expect(page).toHaveURL(new RegExp(`/alerts\\?alert=${id}$`))
+    const row = page.locator(`[data-testid=alert-row][data-id="${id}"]`)
+    await expect(row).toHaveClass(/target/)
+    await expect(row).toBeInViewport()
+    await expect(row).toHaveAttribute('aria-current', 'true')
+  } finally {
+    await publish(10) // never leave the rule firing for the specs after this one
+  }
+})
