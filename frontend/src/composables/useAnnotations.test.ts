@@ -34,6 +34,11 @@ describe('the ranges the store fetches', () => {
     expect(covers(loaded, { from: 120, to: 201 }, false)).toBe(false)
     expect(covers(loaded, { from: 120, to: 10_000 }, true)).toBe(true)
     expect(covers(loaded, { from: 99, to: 150 }, true)).toBe(false)
+    // Wider than one request can read: what was read of it is all there is.
+    const now = 40 * MAX_ANNOTATION_RANGE_MS
+    const read = requestRange({ from: 0, to: now }, now)
+    expect(covers(read, { from: 0, to: now }, true)).toBe(true)
+    expect(covers({ from: 0, to: 10 }, { from: -50, to: 10 }, false)).toBe(true)
   })
 
   it('pads a request, stops at now and at the widest range the server takes', () => {

@@ -39,10 +39,15 @@ export function union(ranges: Iterable<TimeRange>): TimeRange | null {
   return out
 }
 
-/** Whether `loaded` holds `wanted`; `followsNow`: loaded reached "now" and pushes keep it current. */
+/**
+ * Whether `loaded` holds `wanted`; `followsNow`: loaded reached "now" and pushes keep it current.
+ * Only the newest MAX_ANNOTATION_RANGE_MS of `wanted` count (the most one request reads), so a
+ * wider view does not ask again and again for what it can never get.
+ */
 export function covers(loaded: TimeRange | null, wanted: TimeRange, followsNow: boolean): boolean {
   if (!loaded) return false
-  return wanted.from >= loaded.from && (followsNow || wanted.to <= loaded.to)
+  const from = Math.max(0, wanted.from, wanted.to - MAX_ANNOTATION_RANGE_MS)
+  return from >= loaded.from && (followsNow || wanted.to <= loaded.to)
 }
 
 /**
