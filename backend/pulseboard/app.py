@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 #: Feature packages; each has ``init_app(app, services)`` that creates its
 #: service on ``services``, registers its namespace and its blueprints.
-FEATURES = ("charts", "chat", "tasks", "debug", "alerts", "ingest", "metrics")
+FEATURES = ("charts", "chat", "tasks", "debug", "alerts", "annotations", "ingest", "metrics")
 #: Where Socket.IO is served (Flask-SocketIO's ``path`` option, the clients' default).
 SOCKETIO_PATH = "socket.io"
 

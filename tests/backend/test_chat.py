@@ -39,8 +39,9 @@ def test_join_returns_members_and_last_messages(server, connect):
     assert ack["messages"] == sent
     assert [m["id"] for m in sent] == sorted(m["id"] for m in sent)
     message = sent[0]
-    assert set(message) == {"id", "room", "user", "text", "ts", "client_id"}
+    assert set(message) == {"id", "room", "user", "text", "ts", "client_id", "annotation"}
     assert message["user"] == name_of(alice) and message["client_id"] is None
+    assert message["annotation"] is False  # only a message sent with annotate: true is one
     assert isinstance(message["ts"], int) and abs(message["ts"] - time.time() * 1000) < 60_000
     rooms = a.call("rooms")["rooms"]
     assert {"name": "general", "online": 2} in rooms

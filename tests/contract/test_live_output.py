@@ -210,6 +210,23 @@ def test_ingest(live):
     assert not reply["ok"] and reply["errors"][0]["line"] == 2  # 207: one stored, one refused
 
 
+def test_annotations(live, clients):
+    account = register(live.url)
+    charts = clients("/charts", account)
+    logs = clients("/logs", account)
+    since = int(time.time() * 1000) - 1000
+    task_id = acked(logs, "start", {"name": "pipeline"})["task"]["id"]
+    wait_final(logs, task_id)
+    pushed(charts, "annotation", lambda items: any(a["id"] == f"run:{task_id}:end"
+                                                   for a in items))
+    now = int(time.time() * 1000) + 1000
+    reply = acked(charts, "annotations", {"from": since, "to": now})
+    assert {f"run:{task_id}:start", f"run:{task_id}:end"} <= {a["id"]
+                                                              for a in reply["annotations"]}
+    rest("GET", f"{live.url}/api/annotations?from={since}&to={now}", "GET /api/annotations",
+         account["token"])
+
+
 def test_every_request_and_event_was_checked():
     """Runs last in this module: the tests above covered the whole registry."""
     expected = {(ns, "request", event) for ns, spec in NAMESPACES.items()

@@ -41,6 +41,8 @@ class AlertService:
         self.cluster = cluster_of(socketio)
         self.rooms = Rooms(socketio, NAMESPACE)
         self.actions = Actions(socketio, services)
+        #: ``hook(kind, alert_dict)`` after a transition is recorded (annotations).
+        self.on_transition: list = []
         self.evaluator = Evaluator(app, socketio, services.charts, self.cluster, rules,
                                    self._changed)
 
@@ -56,6 +58,11 @@ class AlertService:
     def _changed(self, rule: Rule, kind: str, alert: dict) -> None:
         """The evaluator recorded ``kind``: push it; act on firing and on a fired one resolving."""
         self._emit(alert)
+        for hook in self.on_transition if kind != "value" else ():
+            try:
+                hook(kind, alert)
+            except Exception:
+                log.exception("alert #%s: a transition hook failed", alert.get("id"))
         if kind == "firing" or (kind == "resolved" and alert["fired_at"] is not None):
             self.actions.on_transition(rule, kind, alert)
 

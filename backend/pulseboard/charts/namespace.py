@@ -1,7 +1,8 @@
 """The ``/charts`` namespace: list, subscribe to and unsubscribe from streams."""
 
-from flask import request
+from flask import current_app, request
 
+from ..contract.annotations import AnnotationsQuery
 from ..contract.base import NoPayload
 from ..contract.charts import StreamRef
 from ..namespace import AuthNamespace
@@ -33,3 +34,9 @@ class ChartsNamespace(AuthNamespace):
         name = parse(StreamRef, data).stream
         self.service.unsubscribe(request.sid, name)
         return ok()
+
+    def on_annotations(self, data):
+        """Annotations in a time range (pulseboard.annotations); ``annotation`` events follow."""
+        query = parse(AnnotationsQuery, data)
+        service = current_app.extensions["pulseboard"].annotations
+        return ok(**service.between(query.from_, query.to, query.stream))

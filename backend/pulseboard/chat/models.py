@@ -9,7 +9,17 @@ a conversation page through the same index.
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..auth.models import utcnow
@@ -40,6 +50,7 @@ class ChatMessage(db.Model):
         UniqueConstraint("sender_id", "client_id", name="uq_chat_messages_sender_client"),
         Index("ix_chat_messages_room_id", "room", "id"),
         Index("ix_chat_messages_pair_id", "pair", "id"),
+        Index("ix_chat_messages_annotation_ts", "annotation", "ts"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,11 +63,14 @@ class ChatMessage(db.Model):
     text: Mapped[str] = mapped_column(Text)
     ts: Mapped[int] = mapped_column(BigInteger)
     client_id: Mapped[str | None] = mapped_column(String(64))
+    #: Sent with ``annotate``: drawn on the charts (room messages only).
+    annotation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def as_room_message(self) -> dict:
         """The contract's room ``message`` object."""
         return {"id": self.id, "room": self.room, "user": self.sender_name,
-                "text": self.text, "ts": self.ts, "client_id": self.client_id}
+                "text": self.text, "ts": self.ts, "client_id": self.client_id,
+                "annotation": bool(self.annotation)}
 
     def as_direct_message(self) -> dict:
         """The contract's ``dm`` object."""

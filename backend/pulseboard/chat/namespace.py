@@ -41,7 +41,7 @@ class ChatNamespace(AuthNamespace):
     def on_message(self, data):
         msg = parse(PostMessage, data)
         return ok(message=self.service.post(request.sid, self.user, msg.room, msg.text,
-                                            msg.client_id))
+                                            msg.client_id, annotate=msg.annotate))
 
     def on_dm(self, data):
         msg = parse(SendDirect, data)

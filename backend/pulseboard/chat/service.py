@@ -108,12 +108,16 @@ class ChatService:
     # -- sending ---------------------------------------------------------------
 
     def post(self, sid: str, user: Identity, room: str, text: str,
-             client_id: str | None = None) -> dict:
-        """Store and broadcast a room message; notify the users it mentions."""
+             client_id: str | None = None, annotate: bool = False) -> dict:
+        """Store and broadcast a room message; notify the users it mentions.
+
+        ``annotate`` marks it an annotation (drawn on the charts by the
+        annotations feature's ``on_posted`` hook).
+        """
         self._require_joined(sid, room)
         row, created = self._save(user, ChatMessage(
             room=room, sender_id=user.id, sender_name=user.username,
-            text=clean_text(text), ts=now_ms(), client_id=client_id),
+            text=clean_text(text), ts=now_ms(), client_id=client_id, annotation=annotate),
             lambda first: first.room == room)
         message = row.as_room_message()
         if created:

@@ -49,7 +49,9 @@ def save(message: ChatMessage) -> tuple[ChatMessage, bool]:
     unit of work and session bookkeeping cost more than the database did
     (docs/benchmarks.md). ``message`` stays transient, with its ``id`` set.
     """
-    values = {key: getattr(message, key) for key in _MESSAGE_COLUMNS}
+    # An attribute left unset (None) takes the column's default (``annotation``: false).
+    values = {key: value for key in _MESSAGE_COLUMNS
+              if (value := getattr(message, key)) is not None}
     try:
         with db.engine.begin() as connection:
             result = connection.execute(_INSERT_MESSAGE, values)

@@ -48,10 +48,12 @@ class PostMessage(Payload):
     room: RoomName
     text: Text
     client_id: ClientId | None = None
+    annotate: bool = Field(default=False, description="draw the message on the charts "
+                                                      "(an annotation)")
 
 
 class SendDirect(Payload):
-    """``dm``."""
+    """``dm`` (``annotate`` is refused: a DM never is an annotation)."""
 
     to: UserName
     text: Text
@@ -95,6 +97,7 @@ class RoomMessage(Reply):
     text: str
     ts: Timestamp
     client_id: str | None
+    annotation: bool = Field(description="sent with annotate: drawn on the charts")
 
 
 class DirectMessage(Reply):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from . import auth, chat, debug
+from . import annotations, auth, chat, debug
 from .base import ErrorBody, Failure
 from .registry import NAMESPACES, ROUTES, all_models
 
@@ -68,6 +68,8 @@ def limits() -> dict:
         "MAX_MENTIONS": item(chat.MAX_MENTIONS, "users one room message notifies at most"),
         "LEVELS": item(list(debug.LEVELS), "the debug levels, in order"),
         "MAX_SOURCES": item(debug.MAX_SOURCES, "source patterns one debug subscribe takes"),
+        "MAX_ANNOTATION_RANGE_MS": item(annotations.MAX_RANGE_MS,
+                                        "the widest range one annotations query takes (ms)"),
     }
 
 

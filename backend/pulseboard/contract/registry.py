@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from . import alerts, auth, charts, chat, debug, health, ingest, tasks
+from . import alerts, annotations, auth, charts, chat, debug, health, ingest, tasks
 from .base import Failure, NoPayload, Ok, Resync
 
 
@@ -47,8 +47,10 @@ NAMESPACES: dict[str, Namespace] = {
             "streams": Request(NoPayload, charts.StreamsAck),
             "subscribe": Request(charts.StreamRef, charts.SubscribeAck),
             "unsubscribe": Request(charts.StreamRef, Ok),
+            "annotations": Request(annotations.AnnotationsQuery, annotations.AnnotationsAck),
         },
-        events={"points": charts.PointsFrame, **COMMON_EVENTS},
+        events={"points": charts.PointsFrame, "annotation": annotations.Annotation,
+                **COMMON_EVENTS},
     ),
     "/logs": Namespace(
         requests={
@@ -113,6 +115,7 @@ ROUTES: dict[str, Route] = {
     "GET /api/alerts": Route(None, alerts.AlertList),
     "GET /api/alerts/{id}": Route(None, alerts.AlertDetail),
     "POST /api/alerts/{id}/ack": Route(None, alerts.AlertAck),
+    "GET /api/annotations": Route(None, annotations.AnnotationsAck),
 }
 
 #: Models every client needs whatever it calls.

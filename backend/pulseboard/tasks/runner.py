@@ -49,14 +49,16 @@ class TaskRunner:
     :param hub: the :class:`~.taskhub.TaskHub` lines and states go through.
     :param concurrency: how many runs may be running at once.
     :param on_finished: ``callback(run)`` once a run is final and stored.
+    :param on_started: ``callback(run)`` when a run leaves the queue to start.
     """
 
-    def __init__(self, app, socketio, hub, concurrency: int, on_finished):
+    def __init__(self, app, socketio, hub, concurrency: int, on_finished, on_started=None):
         self.app = app
         self.socketio = socketio
         self.hub = hub
         self.concurrency = max(1, concurrency)
         self.on_finished = on_finished
+        self.on_started = on_started
         self.cluster = cluster_of(socketio)
         self.slots = RedisSlots(self.cluster, concurrency) if self.cluster.clustered \
             else LocalSlots(concurrency)
@@ -188,6 +190,8 @@ class TaskRunner:
 
     def _execute(self, run: Run) -> None:
         with self.app.app_context():
+            if self.on_started is not None:
+                self.on_started(run)  # the service's hooks log their own failures
             try:
                 self._run_process(run)
             except Exception:

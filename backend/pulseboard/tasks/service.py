@@ -41,8 +41,11 @@ class TaskService:
         self.catalog = TaskCatalog(app.config["TASKS_FILE"])
         self.hub = TaskHub(socketio)
         self.runner = TaskRunner(app, socketio, self.hub, app.config["TASK_CONCURRENCY"],
-                                 self._finished)
+                                 self._finished, on_started=self._started)
         self.on_finished = on_finished
+        #: ``hook(task_dict)`` when a run starts / ends (annotations); a failing hook is logged.
+        self.on_started: list = []
+        self.on_ended: list = []
         self.app = app
         self.socketio = socketio
         self.cluster = self.runner.cluster
@@ -73,8 +76,21 @@ class TaskService:
                 self._orphans_settled = True
 
     def _finished(self, run) -> None:
+        task = run.as_dict()
         if self.on_finished is not None:
-            self.on_finished(run.as_dict())
+            self.on_finished(task)
+        self._call(self.on_ended, task)
+
+    def _started(self, run) -> None:
+        self._call(self.on_started, run.as_dict())
+
+    @staticmethod
+    def _call(hooks: list, task: dict) -> None:
+        for hook in hooks:
+            try:
+                hook(task)
+            except Exception:
+                log.exception("task %d: a hook failed", task["id"])
 
     def _settle_lost_workers(self, lost: set[str]) -> None:
         """On each sweep: fail the runs of workers whose heartbeat lapsed (twice in a row)."""
@@ -94,6 +110,7 @@ class TaskService:
             self.socketio.emit("task", task, to=TASKS_ROOM, namespace=NAMESPACE)
             if self.on_finished is not None:
                 self.on_finished(task)
+            self._call(self.on_ended, task)
         return tasks
 
     # -- queries ---------------------------------------------------------------------

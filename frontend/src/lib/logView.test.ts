@@ -68,4 +68,17 @@ describe('LogView', () => {
     expect(view.indexOfSeq(1)).toBe(0)
     expect(view.indexOfSeq(2)).toBe(-1)
   })
+
+  it('finds the first shown line printed at or after a time (an annotation link)', () => {
+    const buffer = new LogBuffer()
+    const view = new LogView(buffer.lines)
+    const stamped = (seq: number, ts: number, text = `line ${seq}`) => ({ ...line(seq, text), ts })
+    buffer.stage([stamped(1, 100), stamped(2, 200, '::progress 10'), stamped(3, 200), stamped(4, 350)])
+    buffer.flush()
+    view.sync()
+    expect(view.rows[view.indexOfTime(150)].seq).toBe(3) // the directive at 200 is hidden
+    expect(view.rows[view.indexOfTime(0)].seq).toBe(1)
+    expect(view.rows[view.indexOfTime(350)].seq).toBe(4)
+    expect(view.indexOfTime(351)).toBe(-1)
+  })
 })

@@ -82,6 +82,15 @@ export class LogView {
     return lo < this.rows.length ? lo : -1
   }
 
+  /**
+   * The row index of the first shown line printed at or after `t` (ms); -1 if
+   * none is (yet). A linear scan: `ts` follows `seq` but is not strictly
+   * monotonic (stdout and stderr are read apart), and this runs once per link.
+   */
+  indexOfTime(t: number): number {
+    return this.rows.findIndex((line) => line.ts >= t)
+  }
+
   private rebuild(): void {
     this.rows = []
     this.matches = []

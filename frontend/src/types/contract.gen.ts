@@ -31,9 +31,14 @@ export interface Namespaces {
         payload: StreamRef
         reply: Ok
       }
+      annotations: {
+        payload: AnnotationsQuery
+        reply: AnnotationsAck
+      }
     }
     events: {
       points: PointsFrame
+      annotation: Annotation
       resync: Resync
     }
   }
@@ -203,6 +208,96 @@ export interface SubscribeAck {
  */
 export interface Ok {
   ok: true
+}
+/**
+ * ``annotations`` (and the query of ``GET /api/annotations``): ``from <= to``.
+ */
+export interface AnnotationsQuery {
+  /**
+   * milliseconds since the Unix epoch
+   */
+  from: number
+  /**
+   * milliseconds since the Unix epoch
+   */
+  to: number
+  /**
+   * only what belongs on this stream's chart (plus what belongs on every chart)
+   */
+  stream?: string | null
+}
+/**
+ * ``annotations`` and ``GET /api/annotations``: oldest first.
+ */
+export interface AnnotationsAck {
+  ok: true
+  /**
+   * milliseconds since the Unix epoch (UTC)
+   */
+  from: number
+  /**
+   * milliseconds since the Unix epoch (UTC)
+   */
+  to: number
+  annotations: Annotation[]
+  /**
+   * more than 1000 matched: the newest 1000 are kept
+   */
+  truncated: boolean
+}
+/**
+ * One event on the charts (also the pushed ``annotation`` event).
+ */
+export interface Annotation {
+  /**
+   * run:<id>:start, run:<id>:end, alert:<id>:<transition>, chat:<message id>
+   */
+  id: string
+  kind: 'run' | 'alert' | 'chat'
+  /**
+   * milliseconds since the Unix epoch (UTC)
+   */
+  t: number
+  title: string
+  detail: string | null
+  severity: 'info' | 'success' | 'warning' | 'critical'
+  /**
+   * the charts it belongs on; null: every chart
+   */
+  streams: string[] | null
+  link: RunLink | AlertLink | ChatLink
+}
+/**
+ * Opens the run's log at the first line printed at or after ``at``.
+ */
+export interface RunLink {
+  kind: 'run'
+  task_id: number
+  /**
+   * milliseconds since the Unix epoch (UTC)
+   */
+  at: number
+  /**
+   * the SPA path: /tasks/<id>?at=<t_ms>
+   */
+  path: string
+}
+export interface AlertLink {
+  kind: 'alert'
+  alert_id: number
+  /**
+   * the SPA path: /alerts?alert=<id>
+   */
+  path: string
+}
+export interface ChatLink {
+  kind: 'chat'
+  room: string
+  message_id: number
+  /**
+   * the SPA path: /chat/room/<room>?message=<id>
+   */
+  path: string
 }
 /**
  * Every point of one stream since the previous tick (50 ms).
@@ -418,6 +513,10 @@ export interface RoomMessage {
    */
   ts: number
   client_id: string | null
+  /**
+   * sent with annotate: drawn on the charts
+   */
+  annotation: boolean
 }
 /**
  * ``message``: post to a room this socket joined.
@@ -429,6 +528,10 @@ export interface PostMessage {
    */
   text: string
   client_id?: string | null
+  /**
+   * draw the message on the charts (an annotation)
+   */
+  annotate?: boolean
 }
 /**
  * ``message``: the stored message (the first one again for a repeated ``client_id``).
@@ -438,7 +541,7 @@ export interface RoomMessageAck {
   message: RoomMessage
 }
 /**
- * ``dm``.
+ * ``dm`` (``annotate`` is refused: a DM never is an annotation).
  */
 export interface SendDirect {
   to: string
@@ -698,6 +801,9 @@ export interface Rest {
   }
   'POST /api/alerts/{id}/ack': {
     reply: AlertAck
+  }
+  'GET /api/annotations': {
+    reply: AnnotationsAck
   }
 }
 /**

@@ -24,6 +24,8 @@ export type {
   Alert,
   AlertEvent,
   AlertRule,
+  Annotation,
+  AnnotationsAck,
   Credentials,
   DebugMessage,
   DirectMessage,
