@@ -135,3 +135,11 @@ export function describeView(view: ViewRange): string {
   }
   return `${dateTime.format(view.from)} – ${dateTime.format(view.to)}`
 }
+
+/**
+ * The span a chart following live shows when the view has none: what its live
+ * window keeps (or, for a stream kept by count, the time its points span), at least a minute.
+ */
+export function windowSpanMs(window: { maxAgeMs: number; span: number }): number {
+  return Math.max(Number.isFinite(window.maxAgeMs) ? window.maxAgeMs : window.span, MINUTE)
+}
