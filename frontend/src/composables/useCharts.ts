@@ -249,6 +249,8 @@ export function useCharts() {
       errors[''] = (err as Error).message
     }
     await Promise.all(selected.value.map((name) => subscribe(name)))
+    // What the charts asked for while offline.
+    for (const [name, state] of histories) if (state.want) ensureHistory(name, state.want)
   })
 
   watch(selected, (now, before) => {

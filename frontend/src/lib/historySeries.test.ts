@@ -44,7 +44,8 @@ describe('HistorySeries', () => {
     s.setHistory(reply(100_000, 200_000, 100, []), 1000)
     expect(s.covers(100_000, 200_000, 1000)).toBe(true)
     expect(s.covers(150_000, 160_000, 1000)).toBe(false) // 10 ms a pixel: 100 ms buckets are too coarse
-    expect(s.covers(150_000, 160_000, 50)).toBe(true)
+    expect(s.covers(150_000, 160_000, 150)).toBe(true)
+    expect(s.covers(150_000, 160_000, 151)).toBe(false) // 1.5 × 66 ms < 100 ms
     expect(s.covers(50_000, 150_000, 1000)).toBe(false) // before the loaded range
     expect(s.covers(150_000, 250_000, 1000)).toBe(false) // after it, and no live points
     s.resetRecent([[190_000, 1]])

@@ -103,8 +103,8 @@ export class HistorySeries {
   /**
    * Whether `[from, to]` can be drawn from what is here at about `width`
    * points: the history asked for covers it (the live points cover what is
-   * after it, if they start before its end) at a step no coarser than twice
-   * the view's pixel step.
+   * after it, if they start before its end) at a step no coarser than 1.5
+   * times the view's pixel step (a zoom in by 2 fetches again, a pan does not).
    */
   covers(from: number, to: number, width: number): boolean {
     const loaded = this.loaded
@@ -116,7 +116,7 @@ export class HistorySeries {
     const reachesLive = first <= loaded.to
     if (to > loaded.to && !reachesLive) return false
     const pixelMs = (Math.min(to, loaded.to) - from) / Math.max(1, width)
-    return loaded.stepMs <= 2 * pixelMs
+    return loaded.stepMs <= 1.5 * pixelMs
   }
 
   /** The gap threshold: the stream's, else guessed from the live points, never finer than 3 history steps. */
