@@ -7,63 +7,34 @@
  *
  * Beside each window, a HistorySeries (lib/historySeries) holds the stored
  * history a chart asked for (`history` event) with every live point since the
- * subscription on top: what the chart draws. `ensureHistory` fetches only
- * when the chart's view is not covered at its resolution, one request at a
- * time per stream, and waits a while after a failure.
+ * subscription on top: what the chart draws. `ensureHistory` hands what a
+ * chart shows to the stream's HistoryLoader (lib/historyLoader), which
+ * fetches only when the series does not cover it.
  */
 import { useLocalStorage } from '@vueuse/core'
 import { computed, onScopeDispose, reactive, ref, watch, type ShallowRef } from 'vue'
 
 import { cancelFrameTrigger, frameRef, triggerOnFrame } from '@/lib/frameRef'
+import { HistoryLoader, type HistoryRange, type HistoryStatus, type HistoryWant } from '@/lib/historyLoader'
 import { HistorySeries, type HistoryReply } from '@/lib/historySeries'
 import { PointWindow } from '@/lib/pointWindow'
 import { jsonSerializer, stringsOr } from '@/lib/storedJson'
-import { LIVE_HISTORY_MS } from '@/lib/timeRange'
 import type { StreamInfo } from '@/types/contract'
 import { useSocket } from './useSocket'
 
 const SELECTION_KEY = 'pulseboard.dashboard.streams'
 const INFOS_KEY = 'pulseboard.dashboard.infos'
 export const DEFAULT_STREAMS = ['system.cpu', 'system.memory', 'demo.sine', 'demo.random']
+export type { HistoryStatus, HistoryWant }
 
 /** The `history` query (docs/contract.md, `/charts`). */
-export interface HistoryQuery {
+export interface HistoryQuery extends HistoryRange {
   stream: string
-  from?: number
-  to?: number
-  max_points?: number
-}
-/** `max_points`' bounds on the server. */
-export const MAX_HISTORY_POINTS = 5000
-/** How long a failed history fetch is not retried, doubled per failure up to RETRY_MAX_MS. */
-const RETRY_MS = 10_000
-const RETRY_MAX_MS = 300_000
-/** The shortest time between two fetches of one stream (a burst of resizes, pans). */
-const MIN_FETCH_INTERVAL_MS = 300
-
-/** What the chart wants drawn: `[from, to]` in ms, at about `width` points; `live` when it follows the newest point. */
-export interface HistoryWant {
-  from: number
-  to: number
-  width: number
-  live: boolean
-}
-
-/** One stream's history fetching, shown by its chart. */
-export interface HistoryStatus {
-  loading: boolean
-  error: string | null
 }
 
 interface HistoryState {
   series: ShallowRef<HistorySeries>
-  seq: number
-  inflight: boolean
-  lastStart: number
-  failedAt: number
-  failures: number
-  timer: ReturnType<typeof setTimeout> | null
-  want: HistoryWant | null
+  loader: HistoryLoader
 }
 
 /** Live chart streams for one view; unsubscribes by itself when the view goes away. */
@@ -111,7 +82,15 @@ export function useCharts() {
     let state = histories.get(name)
     if (!state) {
       const series = frameRef(new HistorySeries(PointWindow.forStream(infoOf(name)).gapMs))
-      state = { series, seq: 0, inflight: false, lastStart: 0, failedAt: 0, failures: 0, timer: null, want: null }
+      const loader = new HistoryLoader(series.value, {
+        request: (range) => requestHistory('history', { stream: name, ...range }),
+        loaded: () => triggerOnFrame(series),
+        status: (status) => {
+          historyStatus[name] = status
+        },
+        connected: () => charts.connected.value,
+      })
+      state = { series, loader }
       histories.set(name, state)
       historyStatus[name] = { loading: false, error: null }
     }
@@ -120,9 +99,7 @@ export function useCharts() {
 
   function dropHistory(state: HistoryState) {
     cancelFrameTrigger(state.series)
-    if (state.timer) clearTimeout(state.timer)
-    state.timer = null
-    state.seq++ // a reply still on its way is ignored
+    state.loader.dispose()
   }
 
   /** Stream `name`'s drawn series (history + live points), made on first use. */
@@ -131,60 +108,11 @@ export function useCharts() {
   }
 
   /**
-   * The chart of `name` shows `want`: fetch its history unless what is held
-   * covers it. Cheap when nothing is due, so a chart may call it on every draw.
+   * The chart of `name` shows `want` (told after every draw): its loader
+   * fetches history if the series does not cover it.
    */
   function ensureHistory(name: string, want: HistoryWant) {
-    if (!selected.value.includes(name)) return
-    const state = historyOf(name)
-    state.want = want
-    if (state.inflight || state.timer) return // the reply (or the timer) looks at the latest want
-    if (state.series.value.covers(want.from, want.to, want.width)) return
-    if (!charts.connected.value) return // onConnect's subscribe draws again, and asks again
-    const now = Date.now()
-    const backoff = state.failures ? Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** (state.failures - 1)) : 0
-    const wait = Math.max(state.failedAt + backoff, state.lastStart + MIN_FETCH_INTERVAL_MS) - now
-    if (wait > 0) {
-      state.timer = setTimeout(() => {
-        state.timer = null
-        if (state.want) ensureHistory(name, state.want)
-      }, wait)
-      return
-    }
-    void fetchHistory(name, state, want)
-  }
-
-  async function fetchHistory(name: string, state: HistoryState, want: HistoryWant) {
-    const maxPoints = Math.min(MAX_HISTORY_POINTS, Math.max(1, Math.round(want.width)))
-    const payload: HistoryQuery = { stream: name, max_points: maxPoints }
-    if (want.live) {
-      // Following live: the server's own now ends the range, and at least the last hour is loaded.
-      payload.from = Math.round(Math.min(want.from, (state.series.value.newest ?? Date.now()) - LIVE_HISTORY_MS))
-    } else {
-      payload.from = Math.round(want.from)
-      payload.to = Math.round(want.to)
-    }
-    const seq = ++state.seq
-    state.inflight = true
-    state.lastStart = Date.now()
-    historyStatus[name] = { loading: true, error: null }
-    try {
-      const reply = await requestHistory('history', payload)
-      if (seq !== state.seq) return
-      state.series.value.setHistory(reply, maxPoints)
-      triggerOnFrame(state.series)
-      state.failures = 0
-      historyStatus[name] = { loading: false, error: null }
-    } catch (err) {
-      if (seq !== state.seq) return
-      state.failedAt = Date.now()
-      state.failures++
-      historyStatus[name] = { loading: false, error: (err as Error).message }
-    } finally {
-      if (seq === state.seq) state.inflight = false
-    }
-    // The view may have moved while this was on its way.
-    if (seq === state.seq && state.want && state.want !== want) ensureHistory(name, state.want)
+    if (selected.value.includes(name)) historyOf(name).loader.want(want)
   }
 
   /** Re-make a window made before the stream list said how much the stream keeps. */
@@ -219,7 +147,7 @@ export function useCharts() {
       // A new subscription: live points start again from its window (there may be a hole before it).
       const history = historyOf(name)
       history.series.value.resetRecent(reply.points)
-      history.failures = 0 // a new connection: the server may have history now
+      history.loader.resetBackoff() // a new connection: the server may have history now
       triggerOnFrame(history.series)
       delete errors[name]
     } catch (err) {
@@ -250,7 +178,7 @@ export function useCharts() {
     }
     await Promise.all(selected.value.map((name) => subscribe(name)))
     // What the charts asked for while offline.
-    for (const [name, state] of histories) if (state.want) ensureHistory(name, state.want)
+    for (const [name, state] of histories) if (state.loader.wanted) ensureHistory(name, state.loader.wanted)
   })
 
   watch(selected, (now, before) => {

@@ -115,7 +115,7 @@ export class HistorySeries {
     if (from < loaded.from) return false
     const reachesLive = first <= loaded.to
     if (to > loaded.to && !reachesLive) return false
-    const pixelMs = (Math.min(to, loaded.to) - from) / Math.max(1, width)
+    const pixelMs = (to - from) / Math.max(1, width)
     return loaded.stepMs <= 1.5 * pixelMs
   }
 
