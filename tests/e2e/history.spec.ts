@@ -110,10 +110,18 @@ test('a range in the URL shows stored history on every chart; zoom, pan and Live
   await expect.poll(() => rangeOf(page)?.from).toBe(zoomed.from - (zoomed.to - zoomed.from) / 2)
   await page.getByTestId('range-forward').click()
   await expect.poll(() => rangeOf(page)?.from).toBe(zoomed.from)
+  // Zoom in and out around the middle, from the keyboard too.
+  await page.getByTestId('range-zoom-in').focus()
+  await page.keyboard.press('Enter')
+  const zoomedSpan = zoomed.to - zoomed.from
+  await expect.poll(() => { const r = rangeOf(page)!; return Math.abs(r.to - r.from - zoomedSpan / 2) <= 2 }).toBe(true)
+  await page.getByTestId('range-zoom-out').click()
+  await expect.poll(() => { const r = rangeOf(page)!; return Math.abs(r.from - zoomed.from) + Math.abs(r.to - zoomed.to) <= 4 }).toBe(true)
 
   // The range survives a reload (it is the URL).
+  const shown = rangeOf(page)!
   await page.reload()
-  await expect(chart).toHaveAttribute('data-view-from', String(zoomed.from))
+  await expect(chart).toHaveAttribute('data-view-from', String(shown.from))
 
   // Live: the range leaves the URL and the charts follow the newest point again.
   await page.getByTestId('range-live').click()

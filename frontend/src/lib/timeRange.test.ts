@@ -77,6 +77,9 @@ describe('view ranges', () => {
   it('describes a view', () => {
     expect(describeView(LIVE)).toBe('Live')
     expect(describeView({ kind: 'live', spanMs: 3600_000 })).toBe('Live · last 1 h')
+    expect(describeView({ kind: 'live', spanMs: 6 * 3600_000 })).toBe('Live · last 6 h')
+    expect(describeView({ kind: 'live', spanMs: 45_000 })).toBe('Live · last 45 s')
+    expect(describeView({ kind: 'live', spanMs: 3 * 24 * 3600_000 })).toBe('Live · last 3 d')
     expect(describeView(fixed(T, T + 60_000))).toMatch(/ – /)
   })
 })

@@ -118,6 +118,15 @@ export function sameView(a: ViewRange, b: ViewRange): boolean {
   return a.from === b.from && a.to === b.to
 }
 
+/** "45 s", "5 min", "1 h", "1.5 h", "2 d": a span as the range bar says it. */
+export function spanText(ms: number): string {
+  const round = (n: number) => String(Math.round(n * 10) / 10)
+  if (ms < 2 * MINUTE) return `${round(ms / 1000)} s`
+  if (ms < HOUR) return `${round(ms / MINUTE)} min`
+  if (ms < 48 * HOUR) return `${round(ms / HOUR)} h`
+  return `${round(ms / (24 * HOUR))} d`
+}
+
 const dateTime = new Intl.DateTimeFormat(undefined, {
   month: 'short',
   day: 'numeric',
@@ -129,10 +138,7 @@ const dateTime = new Intl.DateTimeFormat(undefined, {
 
 /** "Dec 2, 07:10:00 – Dec 2, 08:10:00" (or "Live · last 1 h"): what the range bar says. */
 export function describeView(view: ViewRange): string {
-  if (view.kind === 'live') {
-    const preset = PRESETS.find((p) => p.spanMs === view.spanMs)
-    return preset ? `Live · last ${preset.label}` : 'Live'
-  }
+  if (view.kind === 'live') return view.spanMs === null ? 'Live' : `Live · last ${spanText(view.spanMs)}`
   return `${dateTime.format(view.from)} – ${dateTime.format(view.to)}`
 }
 
