@@ -107,15 +107,9 @@ export function zoom(view: ViewRange, factor: number, nowMs: number, fallbackSpa
   return fixed(middle - half, middle + half)
 }
 
-/** Whether a pan forward would reach past now: then the control offers "Live" instead. */
+/** Whether a view ends at or after now (a pan forward that far returns to live instead). */
 export function reachesNow(view: ViewRange, nowMs: number): boolean {
   return view.kind === 'live' || view.to >= nowMs
-}
-
-/** Two views are the same range (a URL written back must not start another navigation). */
-export function sameView(a: ViewRange, b: ViewRange): boolean {
-  if (a.kind === 'live' || b.kind === 'live') return a.kind === b.kind && (a as LiveView).spanMs === (b as LiveView).spanMs
-  return a.from === b.from && a.to === b.to
 }
 
 /** "45 s", "5 min", "1 h", "1.5 h", "2 d": a span as the range bar says it. */
