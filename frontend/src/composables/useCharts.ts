@@ -4,11 +4,19 @@
  * merged as they arrive; each window is a frameRef (lib/frameRef), so its
  * chart redraws at most once per animation frame. Every (re)connect
  * re-requests the selected windows.
+ *
+ * Beside each window, a HistorySeries (lib/historySeries) holds the stored
+ * history a chart asked for (`history` event) with every live point since the
+ * subscription on top: what the chart draws. `ensureHistory` hands what a
+ * chart shows to the stream's HistoryLoader (lib/historyLoader), which
+ * fetches only when the series does not cover it.
  */
 import { useLocalStorage } from '@vueuse/core'
 import { computed, onScopeDispose, reactive, ref, watch, type ShallowRef } from 'vue'
 
 import { cancelFrameTrigger, frameRef, triggerOnFrame } from '@/lib/frameRef'
+import { HistoryLoader, type HistoryRange, type HistoryStatus, type HistoryWant } from '@/lib/historyLoader'
+import { HistorySeries, type HistoryReply } from '@/lib/historySeries'
 import { PointWindow } from '@/lib/pointWindow'
 import { jsonSerializer, stringsOr } from '@/lib/storedJson'
 import type { StreamInfo } from '@/types/contract'
@@ -17,6 +25,17 @@ import { useSocket } from './useSocket'
 const SELECTION_KEY = 'pulseboard.dashboard.streams'
 const INFOS_KEY = 'pulseboard.dashboard.infos'
 export const DEFAULT_STREAMS = ['system.cpu', 'system.memory', 'demo.sine', 'demo.random']
+export type { HistoryStatus, HistoryWant }
+
+/** The `history` query (docs/contract.md, `/charts`). */
+export interface HistoryQuery extends HistoryRange {
+  stream: string
+}
+
+interface HistoryState {
+  series: ShallowRef<HistorySeries>
+  loader: HistoryLoader
+}
 
 /** Live chart streams for one view; unsubscribes by itself when the view goes away. */
 export function useCharts() {
@@ -30,7 +49,18 @@ export function useCharts() {
   })
   const windows = new Map<string, ShallowRef<PointWindow>>()
   const errors = reactive<Record<string, string>>({})
-  onScopeDispose(() => windows.forEach(cancelFrameTrigger))
+  const histories = new Map<string, HistoryState>()
+  /** Per stream: whether its history is loading, and the last fetch's error. */
+  const historyStatus = reactive<Record<string, HistoryStatus>>({})
+  // `history` is H's event: typed by hand until the generated contract has it.
+  const requestHistory = charts.request.bind(charts) as unknown as (
+    event: 'history',
+    payload: HistoryQuery,
+  ) => Promise<HistoryReply & { ok: true; stream: string }>
+  onScopeDispose(() => {
+    windows.forEach(cancelFrameTrigger)
+    histories.forEach(dropHistory)
+  })
 
   // The last stream list seen, so an offline Dashboard still titles its charts by label.
   const remembered = useLocalStorage<Record<string, StreamInfo>>(INFOS_KEY, {})
@@ -48,6 +78,43 @@ export function useCharts() {
     return window
   }
 
+  function historyOf(name: string): HistoryState {
+    let state = histories.get(name)
+    if (!state) {
+      const series = frameRef(new HistorySeries(PointWindow.forStream(infoOf(name)).gapMs))
+      const loader = new HistoryLoader(series.value, {
+        request: (range) => requestHistory('history', { stream: name, ...range }),
+        loaded: () => triggerOnFrame(series),
+        status: (status) => {
+          historyStatus[name] = status
+        },
+        connected: () => charts.connected.value,
+      })
+      state = { series, loader }
+      histories.set(name, state)
+      historyStatus[name] = { loading: false, error: null }
+    }
+    return state
+  }
+
+  function dropHistory(state: HistoryState) {
+    cancelFrameTrigger(state.series)
+    state.loader.dispose()
+  }
+
+  /** Stream `name`'s drawn series (history + live points), made on first use. */
+  function seriesOf(name: string): ShallowRef<HistorySeries> {
+    return historyOf(name).series
+  }
+
+  /**
+   * The chart of `name` shows `want` (told after every draw): its loader
+   * fetches history if the series does not cover it.
+   */
+  function ensureHistory(name: string, want: HistoryWant) {
+    if (selected.value.includes(name)) historyOf(name).loader.want(want)
+  }
+
   /** Re-make a window made before the stream list said how much the stream keeps. */
   function fitWindow(name: string) {
     const window = windows.get(name)
@@ -57,11 +124,18 @@ export function useCharts() {
     if (fitted.maxPoints === old.maxPoints && fitted.maxAgeMs === old.maxAgeMs && fitted.gapMs === old.gapMs) return
     fitted.merge(old.times.map((t, i) => [t, old.values[i]]))
     window.value = fitted // a new object: its chart redraws at once
+    const history = histories.get(name)
+    if (history) {
+      history.series.value.gapMs = fitted.gapMs
+      triggerOnFrame(history.series)
+    }
   }
 
   charts.on('points', (frame) => {
     const window = windows.get(frame.stream)
     if (window && window.value.merge(frame.points)) triggerOnFrame(window)
+    const history = histories.get(frame.stream)
+    if (history && history.series.value.mergeLive(frame.points)) triggerOnFrame(history.series)
   })
 
   async function subscribe(name: string) {
@@ -70,6 +144,11 @@ export function useCharts() {
       if (!selected.value.includes(name)) return // deselected meanwhile: no window to recreate
       const window = windowOf(name)
       if (window.value.merge(reply.points)) triggerOnFrame(window)
+      // A new subscription: live points start again from its window (there may be a hole before it).
+      const history = historyOf(name)
+      history.series.value.resetRecent(reply.points)
+      history.loader.resetBackoff() // a new connection: the server may have history now
+      triggerOnFrame(history.series)
       delete errors[name]
     } catch (err) {
       if (selected.value.includes(name)) errors[name] = (err as Error).message
@@ -81,6 +160,10 @@ export function useCharts() {
     if (window) cancelFrameTrigger(window)
     windows.delete(name)
     delete errors[name]
+    const history = histories.get(name)
+    if (history) dropHistory(history)
+    histories.delete(name)
+    delete historyStatus[name]
     if (charts.connected.value) await charts.request('unsubscribe', { stream: name }).catch(() => undefined)
   }
 
@@ -94,6 +177,8 @@ export function useCharts() {
       errors[''] = (err as Error).message
     }
     await Promise.all(selected.value.map((name) => subscribe(name)))
+    // What the charts asked for while offline.
+    for (const [name, state] of histories) if (state.loader.wanted) ensureHistory(name, state.loader.wanted)
   })
 
   watch(selected, (now, before) => {
@@ -110,6 +195,9 @@ export function useCharts() {
     /** Whether the stream list was loaded at least once. */
     loaded: computed(() => streams.value.length > 0),
     windowOf,
+    seriesOf,
+    ensureHistory,
+    historyStatus,
     infoOf,
     toggle(name: string) {
       selected.value = selected.value.includes(name)
