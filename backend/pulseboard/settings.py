@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     SOURCES_FILE: str | None = None
     INGEST_TOKEN: str | None = None
     METRICS_TOKEN: str | None = None
+    # Stored history and retention (docs/deploy.md): raw chart points, their one-minute
+    # roll-ups, task log lines of finished runs, debug messages; the sweep's interval.
+    CHART_RAW_HOURS: float = Field(6.0, gt=0)
+    CHART_RETENTION_HOURS: float = Field(168.0, gt=0)
+    TASK_LOG_RETENTION_DAYS: float = Field(30.0, gt=0)
+    DEBUG_RETENTION_DAYS: float = Field(7.0, gt=0)
+    RETENTION_SWEEP_SECONDS: float = Field(60.0, gt=0)
 
     @field_validator("LOG_LEVEL")
     @classmethod

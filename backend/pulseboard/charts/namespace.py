@@ -1,11 +1,12 @@
-"""The ``/charts`` namespace: list, subscribe to and unsubscribe from streams."""
+"""The ``/charts`` namespace: list, subscribe to and unsubscribe from streams, read history."""
 
 from flask import request
 
 from ..contract.base import NoPayload
-from ..contract.charts import StreamRef
+from ..contract.charts import HistoryQuery, StreamRef
 from ..namespace import AuthNamespace
 from ..wire import ok, parse
+from . import history
 from .service import ChartService
 from .streams import NAMESPACE
 
@@ -33,3 +34,6 @@ class ChartsNamespace(AuthNamespace):
         name = parse(StreamRef, data).stream
         self.service.unsubscribe(request.sid, name)
         return ok()
+
+    def on_history(self, data):
+        return history.answer(self.service, parse(HistoryQuery, data))

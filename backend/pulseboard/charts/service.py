@@ -60,6 +60,8 @@ class Stream:
     subscribers: set = field(default_factory=set)
     producing: bool = False
     generation: int = 0
+    #: Whether the window was seeded from stored history (:meth:`ChartService._seed`).
+    seeded: bool = False
 
 
 
@@ -81,6 +83,8 @@ class ChartService:
             else None
         prime_cpu()
         self._lock = threading.Lock()
+        #: The :class:`~.history.HistoryWriter` every recorded point goes to (set by init_app).
+        self.history = None
         #: Stream name -> keys watching it without a socket (alert rules); see :meth:`watch`.
         self.watchers: dict[str, set[str]] = {}
         self._streams: dict[str, Stream] = {
@@ -126,7 +130,30 @@ class ChartService:
             stream = self._published_stream(row) if row else None
         if stream is None:
             raise ApiError("not_found", f"no stream named {name!r}")
+        if not stream.seeded:
+            self._seed(stream)
         return stream
+
+    def _seed(self, stream: Stream) -> None:
+        """Put the stream's stored raw points before its window, once per process.
+
+        After a restart a window would start empty; the stored points older
+        than what this process recorded since come first (the database read
+        is outside the hub's lock).
+        """
+        stream.seeded = True
+        if self.history is None:
+            return
+        from .history import recent_raw
+
+        stored = recent_raw(stream.info.name, WINDOW_POINTS)
+        if not stored:
+            return
+        with self.hub.lock:
+            current = list(stream.window)
+            first = current[0][0] if current else float("inf")
+            stream.window.clear()
+            stream.window.extend([p for p in stored if p[0] < first] + current)
 
     def _published_stream(self, row: PublishedStream) -> Stream:
         with self._lock:
@@ -161,7 +188,8 @@ class ChartService:
         room = stream_room(name)
         if self.windows is not None:
             self.rooms.join(sid, room)
-            window = self.windows.read(name, stream.window)
+            # An empty shared window (Redis restarted too): this worker's seeded one.
+            window = self.windows.read(name, stream.window) or list(stream.window)
         else:
             with self.hub.lock:
                 self.rooms.join(sid, room)
@@ -234,6 +262,8 @@ class ChartService:
         with self.hub.lock:
             stream.window.extend(points)
             self.hub.append(stream_room(stream.info.name), points)
+        if self.history is not None:  # buffered: written by its flusher, not here
+            self.history.add(stream.info.name, points)
 
     def _produce(self, stream: Stream, generation: int) -> None:
         lease = self.cluster.lease(f"chart:{stream.info.name}", LEASE_MS)

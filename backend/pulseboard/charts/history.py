@@ -1,0 +1,288 @@
+"""Stored chart history: a buffered bulk writer, the read query, the roll-up.
+
+Every point :meth:`ChartService._record <.service.ChartService._record>`
+records (once per point cluster-wide: on the lease holder that sampled it or
+the worker that received it) is handed to :class:`HistoryWriter`, which keeps
+it in a bounded buffer and writes the buffer about once a second with one
+``INSERT`` executemany per chunk. Raw points (``chart_points``) are kept
+``CHART_RAW_HOURS``; the retention sweep (:mod:`pulseboard.retention`) rolls
+older ones up into one-minute buckets (``chart_rollups``: mean, min, max,
+count), kept ``CHART_RETENTION_HOURS``.
+
+:func:`read` answers the ``history`` event and ``GET /api/streams/<name>/history``:
+the raw points when they fit in ``max_points``, else bucket averages computed
+in SQL (``GROUP BY (t - from) / step``), raw rows and roll-ups combined,
+weighted by their counts.
+"""
+
+import logging
+import math
+import threading
+from collections import deque
+
+from sqlalchemy import delete, func, insert, select, tuple_
+
+from ..extensions import db
+from ..wire import ApiError, now_ms, ok
+from .models import ChartPoint, ChartRollup
+
+log = logging.getLogger(__name__)
+
+BUCKET_MS = 60_000
+#: ``from`` defaults to this long before ``to``.
+DEFAULT_SPAN_MS = 3_600_000
+FLUSH_INTERVAL = 1.0
+#: Points buffered at most; past it the oldest are dropped (and counted).
+MAX_BUFFERED = 200_000
+#: Rows per INSERT executemany, each its own transaction: under eventlet a long
+#: SQLite write would stall every greenlet, and yielding inside a transaction
+#: would leave the write lock held while another greenlet waits on it.
+CHUNK_ROWS = 5_000
+#: The Core table: an executemany of plain rows, without the ORM's bulk-insert bookkeeping.
+POINTS = ChartPoint.__table__
+#: Stored times are integers within JavaScript's exact range; others are not stored.
+MAX_T = 2**53
+
+
+def _row(name: str, point) -> dict | None:
+    t, value = point
+    if isinstance(t, bool) or not -MAX_T <= t <= MAX_T or not math.isfinite(value):
+        return None
+    return {"stream": name, "t": int(t), "value": float(value)}
+
+
+class HistoryWriter:
+    """Buffers points and writes them in bulk from a background task.
+
+    :param app: the Flask app (the flusher needs an app context for the database).
+    :param socketio: for the background task and its sleeps (eventlet, gevent or threads).
+    """
+
+    def __init__(self, app, socketio, max_buffered: int = MAX_BUFFERED,
+                 interval: float = FLUSH_INTERVAL):
+        self.app = app
+        self.socketio = socketio
+        self.max_buffered = max_buffered
+        self.interval = interval
+        self._buffer: deque = deque(maxlen=max_buffered)
+        self._lock = threading.Lock()  # the buffer's own: never the hub's, never held over I/O
+        self._running = False
+        #: Points dropped because the buffer was full, and rows written, since start.
+        self.dropped = 0
+        self.written = 0
+        self._warned = False
+
+    # -- buffering (called from _record, on hot paths) --------------------------
+
+    def add(self, name: str, points: list) -> None:
+        """Queue ``points`` of stream ``name`` for the next flush (no I/O)."""
+        rows = [row for row in (_row(name, p) for p in points) if row is not None]
+        with self._lock:
+            overflow = len(self._buffer) + len(rows) - self.max_buffered
+            self._buffer.extend(rows)  # maxlen: the oldest fall off the left
+            if overflow > 0:
+                self._dropped(overflow)
+
+    def _dropped(self, count: int) -> None:
+        self.dropped += count
+        if not self._warned:  # once per full episode: a flush that catches up re-arms it
+            self._warned = True
+            log.warning("chart history: buffer full (%d points), dropping the oldest; "
+                        "the database does not keep up", self.max_buffered)
+
+    def pending(self) -> int:
+        """Points waiting for the next flush."""
+        return len(self._buffer)
+
+    # -- flushing ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background flusher (once)."""
+        if not self._running:
+            self._running = True
+            self.socketio.start_background_task(self._loop)
+
+    def stop(self) -> None:
+        """Stop the flusher and write what is buffered (the process is stopping)."""
+        self._running = False
+        self.flush_now()
+
+    def _loop(self) -> None:
+        while self._running:
+            self.socketio.sleep(self.interval)
+            try:
+                self.flush_now()
+            except Exception:  # never let the flusher die: the next round retries
+                log.exception("chart history: flush failed")
+
+    def flush_now(self) -> int:
+        """:meth:`flush` inside an app context; returns the rows written."""
+        with self.app.app_context():
+            return self.flush()
+
+    def flush(self) -> int:
+        """Write every buffered point (needs an app context); returns the rows written.
+
+        A chunk that fails is put back at the front of the buffer (its bound
+        still holds) and retried on the next flush.
+        """
+        with self._lock:
+            if not self._buffer:
+                return 0
+            batch, self._buffer = self._buffer, deque(maxlen=self.max_buffered)
+            self._warned = False
+        rows = list(batch)
+        written = 0
+        try:
+            for start in range(0, len(rows), CHUNK_ROWS):
+                db.session.execute(insert(POINTS), rows[start:start + CHUNK_ROWS])
+                db.session.commit()
+                written = start + len(rows[start:start + CHUNK_ROWS])
+                if written < len(rows):
+                    self.socketio.sleep(0)  # between transactions: let the others run
+        except Exception:
+            db.session.rollback()
+            self._requeue(rows[written:])
+            raise
+        finally:
+            self.written += written
+        return written
+
+    def _requeue(self, rows: list) -> None:
+        with self._lock:
+            merged = deque(rows, maxlen=self.max_buffered)
+            overflow = len(rows) + len(self._buffer) - self.max_buffered
+            merged.extend(self._buffer)
+            self._buffer = merged
+            if overflow > 0:
+                self._dropped(overflow)
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def answer(charts, query) -> dict:
+    """The ``history`` answer for a :class:`~pulseboard.contract.charts.HistoryQuery`.
+
+    :param charts: the :class:`~.service.ChartService` (an unknown stream is ``not_found``).
+    """
+    charts.lookup(query.stream)
+    end = now_ms() if query.to is None else query.to
+    start = max(0, end - DEFAULT_SPAN_MS) if query.from_ is None else query.from_
+    if start > end:
+        raise ApiError("bad_request", "'from' must not be after 'to'")
+    step, points = read(query.stream, start, end, query.max_points)
+    return ok(stream=query.stream, **{"from": start}, to=end, step_ms=step, points=points)
+
+
+def recent_raw(name: str, limit: int) -> list[list]:
+    """The newest ``limit`` stored raw points of ``name``, oldest first (seeds a window)."""
+    rows = db.session.execute(
+        select(ChartPoint.t, ChartPoint.value).where(ChartPoint.stream == name)
+        .order_by(ChartPoint.t.desc(), ChartPoint.id.desc()).limit(limit)).all()
+    return [[t, value] for t, value in reversed(rows)]
+
+
+def read(name: str, start: int, end: int, max_points: int) -> tuple[int, list[list]]:
+    """``(step_ms, points)`` of ``name`` with ``start <= t <= end``, oldest first.
+
+    Raw points (``step_ms`` 0) when the range holds at most ``max_points`` of
+    them and no roll-up; else averages over ``step_ms``-wide buckets starting
+    at ``start`` (``t`` is a bucket's start), at least a minute wide when
+    roll-ups are in the range, never more than ``max_points`` of them.
+    """
+    rolled = db.session.scalar(
+        select(ChartRollup.bucket).where(ChartRollup.stream == name,
+                                         ChartRollup.bucket.between(start, end)).limit(1))
+    if rolled is None:
+        rows = db.session.execute(
+            select(ChartPoint.t, ChartPoint.value)
+            .where(ChartPoint.stream == name, ChartPoint.t.between(start, end))
+            .order_by(ChartPoint.t, ChartPoint.id).limit(max_points + 1)).all()
+        if len(rows) <= max_points:
+            return 0, [[t, value] for t, value in rows]
+    step = -(-(end - start + 1) // max_points)  # ceil: at most max_points buckets
+    if rolled is not None:
+        step = max(step, BUCKET_MS)
+    return step, _buckets(name, start, end, step)
+
+
+def _buckets(name: str, start: int, end: int, step: int) -> list[list]:
+    # Integer division on both dialects (t - start >= 0, so it is floor too).
+    raw_key = ((ChartPoint.t - start) // step).label("k")
+    raw = db.session.execute(
+        select(raw_key, func.sum(ChartPoint.value), func.count())
+        .where(ChartPoint.stream == name, ChartPoint.t.between(start, end))
+        .group_by(raw_key)).all()
+    rollup_key = ((ChartRollup.bucket - start) // step).label("k")
+    rolled = db.session.execute(
+        select(rollup_key, func.sum(ChartRollup.mean * ChartRollup.count),
+               func.sum(ChartRollup.count))
+        .where(ChartRollup.stream == name, ChartRollup.bucket.between(start, end))
+        .group_by(rollup_key)).all()
+    totals: dict[int, list] = {}
+    for key, total, count in (*raw, *rolled):
+        entry = totals.setdefault(int(key), [0.0, 0])
+        entry[0] += float(total)
+        entry[1] += int(count)
+    return [[start + key * step, total / count]
+            for key, (total, count) in sorted(totals.items()) if count]
+
+
+# -- retention -----------------------------------------------------------------------
+
+
+def roll_up(now: int, raw_ms: int, keep_ms: int) -> dict:
+    """Delete points past retention, roll raw points older than ``raw_ms`` into minutes.
+
+    Idempotent: rolled-up raw rows are deleted in the same transaction that
+    stores their buckets, and a bucket that exists already (late points with
+    old times) is merged with, not replaced by, the new one. Run by one
+    worker at a time (the sweep's lease). Returns counts for the log.
+    """
+    keep_from = now - keep_ms
+    raw_before = (now - raw_ms) // BUCKET_MS * BUCKET_MS  # whole minutes only
+    expired = db.session.execute(delete(ChartPoint).where(ChartPoint.t < keep_from)).rowcount
+    expired_buckets = db.session.execute(
+        delete(ChartRollup).where(ChartRollup.bucket <= keep_from - BUCKET_MS)).rowcount
+    db.session.commit()
+    # Rows written after this are left for the next sweep (a late point with an old t).
+    last_id = db.session.scalar(select(func.max(ChartPoint.id)))
+    if last_id is None:
+        return {"expired": expired, "expired_buckets": expired_buckets, "rolled": 0, "buckets": 0}
+    old = (ChartPoint.t < raw_before) & (ChartPoint.id <= last_id)
+    minute = (ChartPoint.t // BUCKET_MS).label("minute")
+    groups = db.session.execute(
+        select(ChartPoint.stream, minute, func.sum(ChartPoint.value), func.min(ChartPoint.value),
+               func.max(ChartPoint.value), func.count())
+        .where(old).group_by(ChartPoint.stream, minute)).all()
+    fresh = {(stream, int(m) * BUCKET_MS): [float(total), low, high, int(count)]
+             for stream, m, total, low, high, count in groups}
+    if fresh:
+        _merge(fresh)
+    rolled = db.session.execute(delete(ChartPoint).where(old)).rowcount
+    db.session.commit()
+    return {"expired": expired, "expired_buckets": expired_buckets, "rolled": rolled,
+            "buckets": len(fresh)}
+
+
+def _merge(fresh: dict) -> None:
+    """Store ``fresh`` buckets, combined with those already stored under the same key."""
+    keys = list(fresh)
+    key = tuple_(ChartRollup.stream, ChartRollup.bucket)
+    columns = (ChartRollup.stream, ChartRollup.bucket, ChartRollup.mean, ChartRollup.minimum,
+               ChartRollup.maximum, ChartRollup.count)
+    for start in range(0, len(keys), 500):  # bounded IN lists
+        part = keys[start:start + 500]
+        for stream, bucket, mean, low, high, count in db.session.execute(
+                select(*columns).where(key.in_(part))).all():
+            entry = fresh[(stream, bucket)]
+            entry[0] += mean * count
+            entry[1] = min(entry[1], low)
+            entry[2] = max(entry[2], high)
+            entry[3] += count
+        db.session.execute(delete(ChartRollup).where(key.in_(part)))
+    db.session.execute(insert(ChartRollup), [
+        {"stream": stream, "bucket": bucket, "mean": total / count, "minimum": low,
+         "maximum": high, "count": count}
+        for (stream, bucket), (total, low, high, count) in fresh.items()])
