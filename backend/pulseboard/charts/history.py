@@ -105,7 +105,9 @@ class HistoryWriter:
     def stop(self) -> None:
         """Stop the flusher and write what is buffered (the process is stopping)."""
         self._running = False
-        self.flush_now()
+        written = self.flush_now()
+        if written:
+            log.info("chart history: wrote %d buffered points at exit", written)
 
     def _loop(self) -> None:
         while self._running:

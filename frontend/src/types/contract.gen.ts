@@ -31,6 +31,10 @@ export interface Namespaces {
         payload: StreamRef
         reply: Ok
       }
+      history: {
+        payload: HistoryQuery
+        reply: HistoryAck
+      }
     }
     events: {
       points: PointsFrame
@@ -105,7 +109,7 @@ export interface Namespaces {
         reply: DirectMessageAck
       }
       history: {
-        payload: HistoryQuery
+        payload: HistoryQuery1
         reply: MessagesAck
       }
       resume: {
@@ -203,6 +207,32 @@ export interface SubscribeAck {
  */
 export interface Ok {
   ok: true
+}
+/**
+ * ``history``: stored points of ``stream`` from ``from`` (``to`` - 1 h) to ``to`` (now).
+ */
+export interface HistoryQuery {
+  stream: string
+  from?: number | null
+  to?: number | null
+  max_points?: number
+}
+/**
+ * ``history`` and ``GET /api/streams/{name}/history``: stored points, oldest first.
+ *
+ * More points than ``max_points`` in the range are averaged into
+ * ``step_ms``-wide buckets (``t`` is a bucket's start); ``step_ms`` is 0 for raw points.
+ */
+export interface HistoryAck {
+  ok: true
+  stream: string
+  from: number
+  to: number
+  /**
+   * 0: raw points; else the width of each averaged bucket
+   */
+  step_ms: number
+  points: [number, number][]
 }
 /**
  * Every point of one stream since the previous tick (50 ms).
@@ -472,7 +502,7 @@ export interface DirectMessage {
 /**
  * ``history``: the ``limit`` newest before ``before_id`` (or the latest).
  */
-export interface HistoryQuery {
+export interface HistoryQuery1 {
   room: string
   before_id?: number | null
   limit?: number
@@ -663,6 +693,9 @@ export interface Rest {
   'POST /api/streams/{name}/points': {
     body: PublishBody
     reply: PublishReply
+  }
+  'GET /api/streams/{name}/history': {
+    reply: HistoryAck
   }
   'GET /api/tasks': {
     reply: TaskList
