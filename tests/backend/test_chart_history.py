@@ -17,7 +17,7 @@ def history(server, token, stream, **params):
 
 
 def stored(server, token, stream, count, **params):
-    """Wait until the history of ``stream`` holds ``count`` points (the flusher runs each second)."""
+    """Wait until the history of ``stream`` holds ``count`` points (flushed each second)."""
     body = {}
 
     def enough():

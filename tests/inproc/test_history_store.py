@@ -1,4 +1,4 @@
-"""Chart history storage in process: the writer's bound, roll-up, retention with an explicit ``now``."""
+"""Chart history storage in process: the buffer bound, roll-up, retention at a given ``now``."""
 
 import pytest
 from sqlalchemy import func, select

@@ -5,7 +5,7 @@ import re
 
 from flask import Blueprint, current_app, request
 
-from ..contract.charts import MAX_POINTS_PER_REQUEST, HistoryQuery, PublishBody
+from ..contract.charts import MAX_POINTS_PER_REQUEST, PublishBody, StreamHistoryQuery
 from ..http import json_body, require_token
 from ..wire import ApiError, now_ms, parse
 from . import history
@@ -69,4 +69,4 @@ def stream_history(name: str):
             if not DIGITS.fullmatch(values[0]):
                 raise ApiError("bad_request", f"{param} must be a non-negative integer")
             query[param] = int(values[0])
-    return history.answer(_service(), parse(HistoryQuery, query))
+    return history.answer(_service(), parse(StreamHistoryQuery, query))

@@ -164,7 +164,7 @@ class HistoryWriter:
 
 
 def answer(charts, query) -> dict:
-    """The ``history`` answer for a :class:`~pulseboard.contract.charts.HistoryQuery`.
+    """The ``history`` answer for a :class:`~pulseboard.contract.charts.StreamHistoryQuery`.
 
     :param charts: the :class:`~.service.ChartService` (an unknown stream is ``not_found``).
     """

@@ -3,7 +3,7 @@
 from flask import request
 
 from ..contract.base import NoPayload
-from ..contract.charts import HistoryQuery, StreamRef
+from ..contract.charts import StreamHistoryQuery, StreamRef
 from ..namespace import AuthNamespace
 from ..wire import ok, parse
 from . import history
@@ -36,4 +36,4 @@ class ChartsNamespace(AuthNamespace):
         return ok()
 
     def on_history(self, data):
-        return history.answer(self.service, parse(HistoryQuery, data))
+        return history.answer(self.service, parse(StreamHistoryQuery, data))

@@ -96,7 +96,7 @@ DEFAULT_HISTORY_POINTS = 1_000
 QueryTime = Annotated[int, Field(ge=0, le=2**53, description="milliseconds since the Unix epoch")]
 
 
-class HistoryQuery(Payload):
+class StreamHistoryQuery(Payload):
     """``history``: stored points of ``stream`` from ``from`` (``to`` - 1 h) to ``to`` (now)."""
 
     stream: StreamName
@@ -105,7 +105,7 @@ class HistoryQuery(Payload):
     max_points: Annotated[int, Field(ge=1, le=MAX_HISTORY_POINTS)] = DEFAULT_HISTORY_POINTS
 
 
-class HistoryAck(Reply):
+class StreamHistoryAck(Reply):
     """``history`` and ``GET /api/streams/{name}/history``: stored points, oldest first.
 
     More points than ``max_points`` in the range are averaged into

@@ -32,8 +32,8 @@ export interface Namespaces {
         reply: Ok
       }
       history: {
-        payload: HistoryQuery
-        reply: HistoryAck
+        payload: StreamHistoryQuery
+        reply: StreamHistoryAck
       }
     }
     events: {
@@ -109,7 +109,7 @@ export interface Namespaces {
         reply: DirectMessageAck
       }
       history: {
-        payload: HistoryQuery1
+        payload: HistoryQuery
         reply: MessagesAck
       }
       resume: {
@@ -211,7 +211,7 @@ export interface Ok {
 /**
  * ``history``: stored points of ``stream`` from ``from`` (``to`` - 1 h) to ``to`` (now).
  */
-export interface HistoryQuery {
+export interface StreamHistoryQuery {
   stream: string
   from?: number | null
   to?: number | null
@@ -223,7 +223,7 @@ export interface HistoryQuery {
  * More points than ``max_points`` in the range are averaged into
  * ``step_ms``-wide buckets (``t`` is a bucket's start); ``step_ms`` is 0 for raw points.
  */
-export interface HistoryAck {
+export interface StreamHistoryAck {
   ok: true
   stream: string
   from: number
@@ -502,7 +502,7 @@ export interface DirectMessage {
 /**
  * ``history``: the ``limit`` newest before ``before_id`` (or the latest).
  */
-export interface HistoryQuery1 {
+export interface HistoryQuery {
   room: string
   before_id?: number | null
   limit?: number
@@ -695,7 +695,7 @@ export interface Rest {
     reply: PublishReply
   }
   'GET /api/streams/{name}/history': {
-    reply: HistoryAck
+    reply: StreamHistoryAck
   }
   'GET /api/tasks': {
     reply: TaskList
