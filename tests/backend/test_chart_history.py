@@ -157,3 +157,49 @@ def test_history_under_other_async_modes(tmp_path, async_mode):
         assert body["points"] == [[base, 1.0], [base + 1, 2.0]]
     finally:
         server.stop()
+
+
+def test_the_sweep_rolls_up_and_deletes_on_a_running_server(tmp_path):
+    """Short retention settings: the sweeper of ``pulseboard serve`` does its rounds."""
+    from support.tasks import start_server
+
+    server = start_server(tmp_path, env={"RETENTION_SWEEP_SECONDS": "0.5",
+                                         "TASK_LOG_RETENTION_DAYS": "0.00003",  # 2.6 s
+                                         "DEBUG_RETENTION_DAYS": "0.00003"})
+    try:
+        token = register(server.url)["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        old = (int(time.time() * 1000) - 7 * HOUR) // 60_000 * 60_000
+        points = [[old + i * 1000, float(i)] for i in range(120)]  # past CHART_RAW_HOURS (6)
+        publish_points(server.url, token, "app.sweep", {"points": points})
+        params = {"from": old, "to": old + 119_999}
+
+        def rolled():
+            body = history(server, token, "app.sweep", **params).json()
+            return body["step_ms"] == 60_000 and body["points"] == [[old, 29.5],
+                                                                    [old + 60_000, 89.5]]
+
+        assert wait_until(rolled, timeout=10)
+
+        run = requests.post(f"{server.url}/api/tasks", json={"name": "pipeline"}, headers=auth,
+                            timeout=10).json()["task"]["id"]
+        log_url = f"{server.url}/api/tasks/{run}/log"
+        assert wait_until(lambda: api_get(f"{server.url}/api/tasks/{run}", token).json()
+                          ["task"]["status"] == "succeeded", timeout=20)
+        assert "checkout" in requests.get(log_url, headers=auth, timeout=10).text
+        requests.post(f"{server.url}/api/debug", headers=auth, timeout=10,
+                      json={"level": "info", "source": "sweep-test", "message": "soon gone"})
+        assert any(m["source"] == "sweep-test"
+                   for m in api_get(f"{server.url}/api/debug", token).json()["messages"])
+
+        def swept():
+            gone = requests.get(log_url, headers=auth, timeout=10).text == ""
+            messages = api_get(f"{server.url}/api/debug", token).json()["messages"]
+            return gone and not any(m["source"] == "sweep-test" for m in messages)
+
+        assert wait_until(swept, timeout=15)
+        task = api_get(f"{server.url}/api/tasks/{run}", token).json()["task"]
+        assert task["status"] == "succeeded" and task["line_count"] > 0  # the run stays
+        assert "retention sweep:" in server.log()
+    finally:
+        server.stop()

@@ -7,7 +7,7 @@ from pulseboard import retention
 from pulseboard.charts import history
 from pulseboard.charts.models import ChartPoint, ChartRollup
 from pulseboard.debug.models import DebugMessage
-from pulseboard.extensions import db
+from pulseboard.extensions import db, socketio
 from pulseboard.tasks.models import LogLine, TaskRun
 
 HOUR = 3_600_000
@@ -27,18 +27,19 @@ def clean(app):
 
 
 def writer(app, **options):
-    return history.HistoryWriter(app, None, **options)
+    return history.HistoryWriter(app, socketio, **options)
 
 
 def test_a_full_buffer_drops_the_oldest_and_counts_them(clean, caplog):
-    w = writer(clean, max_buffered=5)
+    w = writer(clean, max_buffered=6)
     w.add("s", [[t, t] for t in range(3)])
-    w.add("s", [[t, t] for t in range(3, 8)])
+    w.add("s", [[t, t] for t in range(3, 6)])
     w.add("s", [[8, float("nan")], [True, 1], [2**60, 1]])  # never stored
-    assert w.pending() == 5 and w.dropped == 3
-    assert caplog.text.count("buffer full") == 1  # logged once, not per point
-    assert w.flush() == 5 and w.pending() == 0
-    assert history.read("s", 0, 100, 100) == (0, [[t, float(t)] for t in range(3, 8)])
+    assert w.pending() == 6 and w.dropped == 3  # the oldest request's points went
+    w.add("s", [[6, 6]])
+    assert w.dropped == 6 and caplog.text.count("buffer full") == 1  # logged once
+    assert w.flush() == 1 and w.pending() == 0  # the three refused points are not stored
+    assert history.read("s", 0, 100, 100) == (0, [[6, 6.0]])
 
 
 def test_a_failed_flush_keeps_the_points_for_the_next(clean, monkeypatch):
@@ -140,8 +141,6 @@ def test_the_sweeper_sweeps_only_with_the_lease(clean):
 
         def hold(self):
             return self.held
-
-    from pulseboard.extensions import socketio
 
     sweeper = retention.RetentionSweeper(clean, socketio)
     sweeper.lease = Held(False)

@@ -48,7 +48,7 @@ def test_the_roll_up_on_postgres(stack):
     from pulseboard import create_app, retention
     from pulseboard.charts import history
     from pulseboard.charts.models import ChartPoint, ChartRollup
-    from pulseboard.extensions import db
+    from pulseboard.extensions import db, socketio
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": stack.database_url, "SECRET_KEY": "x",
                       "ASYNC_MODE": "threading", "MESSAGE_QUEUE": None,
@@ -56,7 +56,7 @@ def test_the_roll_up_on_postgres(stack):
     stream = f"stack.{unique_name('rollup')}"
     now = int(time.time() * 1000)
     old = (now - 7 * HOUR) // 60_000 * 60_000
-    writer = history.HistoryWriter(app, None)
+    writer = history.HistoryWriter(app, socketio)
     writer.add(stream, [[old + i * 1000, float(i)] for i in range(120)])
     writer.add(stream, [[now - HOUR, 5.0]])
     try:

@@ -44,11 +44,16 @@ POINTS = ChartPoint.__table__
 MAX_T = 2**53
 
 
-def _row(name: str, point) -> dict | None:
-    t, value = point
-    if isinstance(t, bool) or not -MAX_T <= t <= MAX_T or not math.isfinite(value):
-        return None
-    return {"stream": name, "t": int(t), "value": float(value)}
+def rows_of(batches) -> list[dict]:
+    """The rows to insert for ``(stream, points)`` batches: storable points only.
+
+    One comprehension (this runs for every point): times must be numbers
+    within :data:`MAX_T` (not booleans), values finite.
+    """
+    finite = math.isfinite
+    return [{"stream": name, "t": int(t), "value": float(value)}
+            for name, points in batches for t, value in points
+            if t.__class__ is not bool and -MAX_T <= t <= MAX_T and finite(value)]
 
 
 class HistoryWriter:
@@ -64,7 +69,9 @@ class HistoryWriter:
         self.socketio = socketio
         self.max_buffered = max_buffered
         self.interval = interval
-        self._buffer: deque = deque(maxlen=max_buffered)
+        #: ``(stream, points)`` batches as _record had them; converted to rows when flushed.
+        self._buffer: deque = deque()
+        self._points = 0
         self._lock = threading.Lock()  # the buffer's own: never the hub's, never held over I/O
         self._running = False
         #: Points dropped because the buffer was full, and rows written, since start.
@@ -75,13 +82,28 @@ class HistoryWriter:
     # -- buffering (called from _record, on hot paths) --------------------------
 
     def add(self, name: str, points: list) -> None:
-        """Queue ``points`` of stream ``name`` for the next flush (no I/O)."""
-        rows = [row for row in (_row(name, p) for p in points) if row is not None]
+        """Queue ``points`` of stream ``name`` for the next flush (no I/O, no copy).
+
+        The list is kept as it is (the callers never change a recorded list);
+        checking and converting the points is the flusher's work, off the
+        request's path.
+        """
+        if not points:
+            return
         with self._lock:
-            overflow = len(self._buffer) + len(rows) - self.max_buffered
-            self._buffer.extend(rows)  # maxlen: the oldest fall off the left
-            if overflow > 0:
-                self._dropped(overflow)
+            self._buffer.append((name, points))
+            self._points += len(points)
+            self._trim()
+
+    def _trim(self) -> None:
+        """Drop the oldest batches past the bound (under the lock)."""
+        dropped = 0
+        while self._points > self.max_buffered and len(self._buffer) > 1:
+            _, points = self._buffer.popleft()
+            self._points -= len(points)
+            dropped += len(points)
+        if dropped:
+            self._dropped(dropped)
 
     def _dropped(self, count: int) -> None:
         self.dropped += count
@@ -92,7 +114,7 @@ class HistoryWriter:
 
     def pending(self) -> int:
         """Points waiting for the next flush."""
-        return len(self._buffer)
+        return self._points
 
     # -- flushing ----------------------------------------------------------------
 
@@ -125,39 +147,56 @@ class HistoryWriter:
     def flush(self) -> int:
         """Write every buffered point (needs an app context); returns the rows written.
 
-        A chunk that fails is put back at the front of the buffer (its bound
-        still holds) and retried on the next flush.
+        Chunk by chunk, each converted, inserted and committed on its own, with
+        a yield between (no CPU-bound stretch longer than one chunk). A chunk
+        that fails goes back to the front of the buffer with those after it
+        (the bound still holds) and is retried on the next flush.
         """
         with self._lock:
             if not self._buffer:
                 return 0
-            batch, self._buffer = self._buffer, deque(maxlen=self.max_buffered)
+            batches, self._buffer, self._points = self._buffer, deque(), 0
             self._warned = False
-        rows = list(batch)
+        chunks = list(chunked(batches, CHUNK_ROWS))
         written = 0
-        try:
-            for start in range(0, len(rows), CHUNK_ROWS):
-                db.session.execute(insert(POINTS), rows[start:start + CHUNK_ROWS])
-                db.session.commit()
-                written = start + len(rows[start:start + CHUNK_ROWS])
-                if written < len(rows):
-                    self.socketio.sleep(0)  # between transactions: let the others run
-        except Exception:
-            db.session.rollback()
-            self._requeue(rows[written:])
-            raise
-        finally:
-            self.written += written
+        for index, chunk in enumerate(chunks):
+            if index:
+                self.socketio.sleep(0)  # between transactions: let the others run
+            rows = rows_of(chunk)
+            try:
+                if rows:
+                    db.session.execute(insert(POINTS), rows)
+                    db.session.commit()
+            except Exception:
+                db.session.rollback()
+                self._requeue([batch for later in chunks[index:] for batch in later])
+                self.written += written
+                raise
+            written += len(rows)
+        self.written += written
         return written
 
-    def _requeue(self, rows: list) -> None:
+    def _requeue(self, batches: list) -> None:
+        """Put unwritten batches back before what arrived since."""
         with self._lock:
-            merged = deque(rows, maxlen=self.max_buffered)
-            overflow = len(rows) + len(self._buffer) - self.max_buffered
-            merged.extend(self._buffer)
-            self._buffer = merged
-            if overflow > 0:
-                self._dropped(overflow)
+            self._buffer.extendleft(reversed(batches))
+            self._points += sum(len(points) for _, points in batches)
+            self._trim()
+
+
+def chunked(batches, size: int):
+    """``(stream, points)`` batches regrouped into lists of about ``size`` points each."""
+    chunk, count = [], 0
+    for name, points in batches:
+        for start in range(0, len(points), size):
+            part = points[start:start + size]
+            chunk.append((name, part))
+            count += len(part)
+            if count >= size:
+                yield chunk
+                chunk, count = [], 0
+    if chunk:
+        yield chunk
 
 
 # -- reading -----------------------------------------------------------------------

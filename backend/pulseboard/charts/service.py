@@ -15,6 +15,7 @@ cluster-wide. Published stream names are stored, so every worker lists them.
 Without a queue everything stays in this process, as it always did.
 """
 
+import logging
 import threading
 import time
 from collections import deque
@@ -40,6 +41,8 @@ from .producers import (
 )
 from .streams import NAMESPACE, STREAM_NAME, stream_room
 from .windows import RedisWindows
+
+log = logging.getLogger(__name__)
 
 WINDOW_POINTS = 600
 #: A producer lease lapses this long after its holder stopped renewing it.
@@ -146,7 +149,12 @@ class ChartService:
             return
         from .history import recent_raw
 
-        stored = recent_raw(stream.info.name, WINDOW_POINTS)
+        try:
+            stored = recent_raw(stream.info.name, WINDOW_POINTS)
+        except Exception:  # a window without its past beats a failed subscribe
+            db.session.rollback()
+            log.exception("chart history: cannot seed the window of %s", stream.info.name)
+            return
         if not stored:
             return
         with self.hub.lock:
