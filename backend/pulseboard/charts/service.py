@@ -133,8 +133,6 @@ class ChartService:
             stream = self._published_stream(row) if row else None
         if stream is None:
             raise ApiError("not_found", f"no stream named {name!r}")
-        if not stream.seeded:
-            self._seed(stream)
         return stream
 
     def _seed(self, stream: Stream) -> None:
@@ -142,7 +140,9 @@ class ChartService:
 
         After a restart a window would start empty; the stored points older
         than what this process recorded since come first (the database read
-        is outside the hub's lock).
+        is outside the hub's lock). Done on the first ``subscribe``, not in
+        :meth:`lookup`: an alert rule's :meth:`latest` must not take an old
+        stored point for the level now.
         """
         stream.seeded = True
         if self.history is None:
@@ -193,6 +193,8 @@ class ChartService:
         same ``t`` both times.
         """
         stream = self.lookup(name)
+        if not stream.seeded:
+            self._seed(stream)
         room = stream_room(name)
         if self.windows is not None:
             self.rooms.join(sid, room)
