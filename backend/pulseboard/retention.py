@@ -4,10 +4,10 @@ Every ``RETENTION_SWEEP_SECONDS`` (60) the worker holding the lease
 ``retention`` (one per cluster; without a message queue the process itself)
 runs :func:`sweep`:
 
-* chart points: raw points older than ``CHART_RAW_HOURS`` (6) are rolled up
-  into one-minute buckets (mean, min, max, count) and deleted; points and
-  buckets older than ``CHART_RETENTION_HOURS`` (168) are deleted
-  (:func:`pulseboard.charts.history.roll_up`);
+* chart points: those stored since the last round are rolled up into
+  one-minute buckets (mean, min, max, count); raw points older than
+  ``CHART_RAW_HOURS`` (6) are deleted, points and buckets older than
+  ``CHART_RETENTION_HOURS`` (168) too (:func:`pulseboard.charts.history.roll_up`);
 * task logs: the stored lines of runs that finished more than
   ``TASK_LOG_RETENTION_DAYS`` (30) ago (the runs themselves stay listed);
 * debug messages last seen more than ``DEBUG_RETENTION_DAYS`` (7) ago.

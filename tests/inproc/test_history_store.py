@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from pulseboard import retention
 from pulseboard.charts import history
-from pulseboard.charts.models import ChartPoint, ChartRollup
+from pulseboard.charts.models import ChartPoint, ChartRollup, ChartRollupMark
 from pulseboard.debug.models import DebugMessage
 from pulseboard.extensions import db, socketio
 from pulseboard.tasks.models import LogLine, TaskRun
@@ -18,9 +18,12 @@ NOW = 1_800_000_000_000
 
 @pytest.fixture
 def clean(app):
-    """An app context with no stored chart points, roll-ups, runs or debug messages."""
+    """An app context with no stored chart points, roll-ups, runs or debug messages.
+
+    The roll-up's mark goes too; ids of chart points keep growing all the same.
+    """
     with app.app_context():
-        for model in (ChartPoint, ChartRollup, LogLine, TaskRun, DebugMessage):
+        for model in (ChartPoint, ChartRollup, ChartRollupMark, LogLine, TaskRun, DebugMessage):
             db.session.execute(db.delete(model))
         db.session.commit()
         yield app
@@ -54,59 +57,95 @@ def test_a_failed_flush_keeps_the_points_for_the_next(clean, monkeypatch):
     assert w.pending() == 2 and w.flush() == 2
 
 
+def rollups():
+    return [tuple(r) for r in db.session.execute(
+        select(ChartRollup.stream, ChartRollup.bucket, ChartRollup.mean, ChartRollup.minimum,
+               ChartRollup.maximum, ChartRollup.count)
+        .order_by(ChartRollup.stream, ChartRollup.bucket)).all()]
+
+
+def raw_count():
+    return db.session.scalar(select(func.count()).select_from(ChartPoint))
+
+
 def test_sweep_rolls_up_merges_and_is_idempotent(clean):
     config = {**clean.config, "CHART_RAW_HOURS": 6, "CHART_RETENTION_HOURS": 24}
     w = writer(clean)
     old = NOW - 7 * HOUR  # a whole minute, past the raw hours
     w.add("s", [[old + i * 1000, float(i)] for i in range(120)])  # two minutes at 1 Hz
-    w.add("s", [[NOW - HOUR, 5.0]])  # recent: stays raw
+    w.add("s", [[NOW - HOUR, 5.0]])  # recent: rolled up, and kept raw
     w.add("gone", [[NOW - 25 * HOUR, 1.0]])  # past retention
     w.flush()
     done = retention.sweep(config, NOW)
-    assert done["chart_rolled"] == 120 and done["chart_buckets"] == 2
     assert done["chart_expired"] == 1
-    rollups = db.session.execute(select(ChartRollup.bucket, ChartRollup.mean, ChartRollup.minimum,
-                                        ChartRollup.maximum, ChartRollup.count)
-                                 .order_by(ChartRollup.bucket)).all()
-    assert [tuple(r) for r in rollups] == [(old, 29.5, 0, 59, 60),
-                                           (old + 60_000, 89.5, 60, 119, 60)]
-    assert db.session.scalar(select(func.count()).select_from(ChartPoint)) == 1
-    assert retention.sweep(config, NOW)["chart_rolled"] == 0  # again: nothing changes
-    assert db.session.scalar(select(func.sum(ChartRollup.count))) == 120
+    assert (done["chart_rolled"], done["chart_buckets"], done["chart_raw_deleted"]) == (121, 3,
+                                                                                         120)
+    assert rollups() == [("s", old, 29.5, 0, 59, 60), ("s", old + 60_000, 89.5, 60, 119, 60),
+                         ("s", NOW - HOUR, 5.0, 5, 5, 1)]
+    assert raw_count() == 1
+    again = retention.sweep(config, NOW)  # nothing changes
+    assert (again["chart_rolled"], again["chart_raw_deleted"]) == (0, 0)
+    assert db.session.scalar(select(func.sum(ChartRollup.count))) == 121
 
-    # A late point with an old time lands in a rolled-up minute: merged, not replaced.
-    w.add("s", [[old + 30_500, 1000.0]])
+    # Points of a minute already rolled up (a late one with an old time, more of
+    # the recent minute): merged with its bucket, not replacing it.
+    w.add("s", [[old + 30_500, 1000.0], [NOW - HOUR + 1, 7.0]])
     w.flush()
-    retention.sweep(config, NOW)
+    assert retention.sweep(config, NOW)["chart_rolled"] == 2
     row = db.session.get(ChartRollup, ("s", old), populate_existing=True)
     assert (row.count, row.maximum) == (61, 1000)
     assert row.mean == pytest.approx((sum(range(60)) + 1000) / 61)
+    assert rollups()[-1] == ("s", NOW - HOUR, 6.0, 5, 7, 2)
+    assert raw_count() == 2  # the late point was past the raw hours: gone once rolled up
 
     # Past the retention the buckets go too.
     assert retention.sweep(config, old + 24 * HOUR + 60_000)["chart_expired_buckets"] == 1
 
 
+def test_a_second_roll_up_at_once_counts_nothing_twice(clean, monkeypatch):
+    """Two workers rolling up at once (a lapsed lease): the mark's compare-and-set decides."""
+    config = {**clean.config, "CHART_RAW_HOURS": 6, "CHART_RETENTION_HOURS": 24}
+    w = writer(clean)
+    w.add("s", [[NOW - HOUR, 1.0], [NOW - HOUR + 1, 3.0]])
+    w.flush()
+    assert retention.sweep(config, NOW)["chart_rolled"] == 2
+    # The other one read the mark before this one moved it.
+    monkeypatch.setattr(history, "rolled_up_to", lambda: 0)
+    assert retention.sweep(config, NOW)["chart_rolled"] == 0
+    assert rollups() == [("s", NOW - HOUR, 2.0, 1, 3, 2)]
+
+
 def test_history_combines_raw_points_and_rollups_across_the_boundary(clean):
     config = {**clean.config, "CHART_RAW_HOURS": 1, "CHART_RETENTION_HOURS": 24}
+    raw_from = NOW - HOUR
     w = writer(clean)
     start = NOW - 2 * HOUR
     w.add("s", [[start + i * 10_000, 1.0] for i in range(360)])  # 1 h before the boundary
     w.add("s", [[start + HOUR + i * 10_000, 3.0] for i in range(360)])  # 1 h after it
     w.flush()
     retention.sweep(config, NOW)
-    assert db.session.scalar(select(func.count()).select_from(ChartRollup)) == 60
-    assert db.session.scalar(select(func.count()).select_from(ChartPoint)) == 360
+    assert len(rollups()) == 120 and raw_count() == 360  # the older hour is rolled up only
 
-    step, points = history.read("s", start, NOW, 5000)
-    assert step == 60_000  # roll-ups in range: buckets at least a minute wide
-    assert len(points) == 120 and [t for t, _ in points] == [start + i * 60_000
-                                                             for i in range(120)]
+    step, points = history.read("s", start, NOW, 5000, raw_from)
+    assert step == 60_000  # reaching back past the raw points: a minute at least
+    assert [t for t, _ in points] == [start + i * 60_000 for i in range(120)]
     assert {v for _, v in points[:60]} == {1.0} and {v for _, v in points[60:]} == {3.0}
-    step, points = history.read("s", start, NOW - 1, 2)  # two hours: two buckets of one
+    step, points = history.read("s", start, NOW - 1, 2, raw_from)  # two hours in two buckets
     assert step == HOUR and points == [[start, 1.0], [start + HOUR, 3.0]]
-    step, points = history.read("s", start, NOW, 1)  # the range is inclusive: 2 h + 1 ms
+    step, points = history.read("s", start, NOW, 1, raw_from)  # inclusive: 2 h + 1 ms
     assert step == 2 * HOUR + 1 and points == [[start, 2.0]]  # weighted by counts
-    assert history.read("s", start + HOUR, NOW, 5000)[0] == 0  # raw only: raw points
+    step, points = history.read("s", raw_from, NOW, 5000, raw_from)
+    assert step == 0 and len(points) == 360  # within the raw hours: the raw points
+    step, points = history.read("s", raw_from, NOW, 100, raw_from)
+    assert step == 36_001 and len(points) == 100  # under a minute: from the raw points
+
+    # Points stored since the last sweep count in minute buckets too.
+    w.add("s", [[NOW - 30_000, 9.0]])
+    w.flush()
+    step, points = history.read("s", raw_from, NOW, 10, raw_from)
+    # The last bucket starts 54 min 9 ms in: the minutes starting in it (55-59, six
+    # points each) and the new point. A minute counts in the bucket its start is in.
+    assert step == 360_001 and points[-1] == [raw_from + 9 * step, (30 * 3.0 + 9.0) / 31]
 
 
 def test_sweep_deletes_old_task_logs_and_debug_messages(clean):

@@ -3,16 +3,20 @@
 Every point :meth:`ChartService._record <.service.ChartService._record>`
 records (once per point cluster-wide: on the lease holder that sampled it or
 the worker that received it) is handed to :class:`HistoryWriter`, which keeps
-it in a bounded buffer and writes the buffer about once a second with one
-``INSERT`` executemany per chunk. Raw points (``chart_points``) are kept
-``CHART_RAW_HOURS``; the retention sweep (:mod:`pulseboard.retention`) rolls
-older ones up into one-minute buckets (``chart_rollups``: mean, min, max,
-count), kept ``CHART_RETENTION_HOURS``.
+it in a bounded buffer and writes the buffer about once a second with
+``INSERT`` executemany, chunk by chunk. The retention sweep
+(:mod:`pulseboard.retention`, once a minute on one worker) rolls the points
+stored since its last round into one-minute buckets (``chart_rollups``: mean,
+min, max, count; merged with a bucket already there), deletes raw points
+(``chart_points``) older than ``CHART_RAW_HOURS`` and everything older than
+``CHART_RETENTION_HOURS``.
 
 :func:`read` answers the ``history`` event and ``GET /api/streams/<name>/history``:
 the raw points when they fit in ``max_points``, else bucket averages computed
-in SQL (``GROUP BY (t - from) / step``), raw rows and roll-ups combined,
-weighted by their counts.
+in SQL (``GROUP BY (t - from) / step``): from the raw rows for buckets under a
+minute, else from the minute buckets plus the raw rows not rolled up yet,
+weighted by their counts. A range that reaches back past the raw points gets
+buckets of a minute at least.
 """
 
 import logging
@@ -20,11 +24,13 @@ import math
 import threading
 from collections import deque
 
-from sqlalchemy import delete, func, insert, select, tuple_
+from flask import current_app
+from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..wire import ApiError, now_ms, ok
-from .models import ChartPoint, ChartRollup
+from .models import ChartPoint, ChartRollup, ChartRollupMark
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +218,9 @@ def answer(charts, query) -> dict:
     start = max(0, end - DEFAULT_SPAN_MS) if query.from_ is None else query.from_
     if start > end:
         raise ApiError("bad_request", "'from' must not be after 'to'")
-    step, points = read(query.stream, start, end, query.max_points)
+    raw_hours = current_app.config.get("CHART_RAW_HOURS", 6)
+    raw_from = (now_ms() - int(raw_hours * 3_600_000)) // BUCKET_MS * BUCKET_MS
+    step, points = read(query.stream, start, end, query.max_points, raw_from)
     return ok(stream=query.stream, **{"from": start}, to=end, step_ms=step, points=points)
 
 
@@ -224,62 +232,89 @@ def recent_raw(name: str, limit: int) -> list[list]:
     return [[t, value] for t, value in reversed(rows)]
 
 
-def read(name: str, start: int, end: int, max_points: int) -> tuple[int, list[list]]:
+def read(name: str, start: int, end: int, max_points: int,
+         raw_from: int = 0) -> tuple[int, list[list]]:
     """``(step_ms, points)`` of ``name`` with ``start <= t <= end``, oldest first.
 
     Raw points (``step_ms`` 0) when the range holds at most ``max_points`` of
-    them and no roll-up; else averages over ``step_ms``-wide buckets starting
-    at ``start`` (``t`` is a bucket's start), at least a minute wide when
-    roll-ups are in the range, never more than ``max_points`` of them.
+    them and reaches no minute bucket from before ``raw_from`` (where raw
+    points are gone); else averages over ``step_ms``-wide buckets starting at
+    ``start`` (``t`` is a bucket's start), never more than ``max_points``.
+    Buckets a minute wide or more are computed from the minute roll-ups plus
+    the raw points not rolled up yet (a few hundred rows for a day), narrower
+    ones from the raw points.
     """
-    rolled = db.session.scalar(
+    step = -(-(end - start + 1) // max_points)  # ceil: at most max_points buckets
+    old = start < raw_from and db.session.scalar(
         select(ChartRollup.bucket).where(ChartRollup.stream == name,
-                                         ChartRollup.bucket.between(start, end)).limit(1))
-    if rolled is None:
+                                         ChartRollup.bucket.between(start, min(end, raw_from - 1)))
+        .limit(1)) is not None
+    if not old:
         rows = db.session.execute(
             select(ChartPoint.t, ChartPoint.value)
             .where(ChartPoint.stream == name, ChartPoint.t.between(start, end))
             .order_by(ChartPoint.t, ChartPoint.id).limit(max_points + 1)).all()
         if len(rows) <= max_points:
             return 0, [[t, value] for t, value in rows]
-    step = -(-(end - start + 1) // max_points)  # ceil: at most max_points buckets
-    if rolled is not None:
+    if old or step >= BUCKET_MS:
         step = max(step, BUCKET_MS)
-    return step, _buckets(name, start, end, step)
+        return step, _totals(start, step, _rollup_sums(name, start, end, step),
+                             _raw_sums(name, start, end, step, after_id=rolled_up_to()))
+    return step, _totals(start, step, _raw_sums(name, start, end, step))
 
 
-def _buckets(name: str, start: int, end: int, step: int) -> list[list]:
+def _raw_sums(name: str, start: int, end: int, step: int, after_id: int | None = None) -> list:
     # Integer division on both dialects (t - start >= 0, so it is floor too).
-    raw_key = ((ChartPoint.t - start) // step).label("k")
-    raw = db.session.execute(
-        select(raw_key, func.sum(ChartPoint.value), func.count())
-        .where(ChartPoint.stream == name, ChartPoint.t.between(start, end))
-        .group_by(raw_key)).all()
-    rollup_key = ((ChartRollup.bucket - start) // step).label("k")
-    rolled = db.session.execute(
-        select(rollup_key, func.sum(ChartRollup.mean * ChartRollup.count),
-               func.sum(ChartRollup.count))
+    key = ((ChartPoint.t - start) // step).label("k")
+    query = select(key, func.sum(ChartPoint.value), func.count()).where(
+        ChartPoint.stream == name, ChartPoint.t.between(start, end))
+    if after_id is not None:
+        query = query.where(ChartPoint.id > after_id)
+    return db.session.execute(query.group_by(key)).all()
+
+
+def _rollup_sums(name: str, start: int, end: int, step: int) -> list:
+    key = ((ChartRollup.bucket - start) // step).label("k")
+    return db.session.execute(
+        select(key, func.sum(ChartRollup.mean * ChartRollup.count), func.sum(ChartRollup.count))
         .where(ChartRollup.stream == name, ChartRollup.bucket.between(start, end))
-        .group_by(rollup_key)).all()
+        .group_by(key)).all()
+
+
+def _totals(start: int, step: int, *parts) -> list[list]:
+    """``[[bucket start, mean], ...]`` from ``(key, sum, count)`` rows, weighted by count."""
     totals: dict[int, list] = {}
-    for key, total, count in (*raw, *rolled):
-        entry = totals.setdefault(int(key), [0.0, 0])
-        entry[0] += float(total)
-        entry[1] += int(count)
+    for rows in parts:
+        for key, total, count in rows:
+            entry = totals.setdefault(int(key), [0.0, 0])
+            entry[0] += float(total)
+            entry[1] += int(count)
     return [[start + key * step, total / count]
             for key, (total, count) in sorted(totals.items()) if count]
 
 
-# -- retention -----------------------------------------------------------------------
+# -- roll-up and retention -------------------------------------------------------------
+
+#: The ``chart_rollup_marks`` row of the highest raw point id rolled up so far.
+MARK = "points"
+
+
+def rolled_up_to() -> int:
+    """The highest ``chart_points.id`` already counted in the minute roll-ups (0: none)."""
+    return db.session.scalar(select(ChartRollupMark.last_id).where(
+        ChartRollupMark.name == MARK)) or 0
 
 
 def roll_up(now: int, raw_ms: int, keep_ms: int) -> dict:
-    """Delete points past retention, roll raw points older than ``raw_ms`` into minutes.
+    """Roll new raw points up; delete raw ones past ``raw_ms`` and everything past ``keep_ms``.
 
-    Idempotent: rolled-up raw rows are deleted in the same transaction that
-    stores their buckets, and a bucket that exists already (late points with
-    old times) is merged with, not replaced by, the new one. Run by one
-    worker at a time (the sweep's lease). Returns counts for the log.
+    Every raw point is counted in its minute's bucket once: the sweep rolls
+    up the points stored since the last one (ids above the mark, which moves
+    in the same transaction), merging with a bucket already there (the
+    current minute, a late point with an old time). So wide reads use the
+    buckets, raw points can go after ``CHART_RAW_HOURS`` and a repeated sweep
+    changes nothing. Run by one worker at a time (the sweep's lease).
+    Returns counts for the log.
     """
     keep_from = now - keep_ms
     raw_before = (now - raw_ms) // BUCKET_MS * BUCKET_MS  # whole minutes only
@@ -287,24 +322,51 @@ def roll_up(now: int, raw_ms: int, keep_ms: int) -> dict:
     expired_buckets = db.session.execute(
         delete(ChartRollup).where(ChartRollup.bucket <= keep_from - BUCKET_MS)).rowcount
     db.session.commit()
-    # Rows written after this are left for the next sweep (a late point with an old t).
-    last_id = db.session.scalar(select(func.max(ChartPoint.id)))
-    if last_id is None:
-        return {"expired": expired, "expired_buckets": expired_buckets, "rolled": 0, "buckets": 0}
-    old = (ChartPoint.t < raw_before) & (ChartPoint.id <= last_id)
-    minute = (ChartPoint.t // BUCKET_MS).label("minute")
-    groups = db.session.execute(
-        select(ChartPoint.stream, minute, func.sum(ChartPoint.value), func.min(ChartPoint.value),
-               func.max(ChartPoint.value), func.count())
-        .where(old).group_by(ChartPoint.stream, minute)).all()
-    fresh = {(stream, int(m) * BUCKET_MS): [float(total), low, high, int(count)]
-             for stream, m, total, low, high, count in groups}
-    if fresh:
-        _merge(fresh)
-    rolled = db.session.execute(delete(ChartPoint).where(old)).rowcount
+    mark = rolled_up_to()
+    last_id = db.session.scalar(select(func.max(ChartPoint.id))) or 0
+    rolled, fresh = 0, {}
+    if last_id > mark and not _move_mark(mark, last_id):
+        db.session.rollback()  # another worker rolled these up (its lease lapsed meanwhile)
+        log.info("chart roll-up: another worker got there first")
+    elif last_id > mark:
+        new = (ChartPoint.id > mark) & (ChartPoint.id <= last_id)
+        minute = (ChartPoint.t // BUCKET_MS).label("minute")
+        groups = db.session.execute(
+            select(ChartPoint.stream, minute, func.sum(ChartPoint.value),
+                   func.min(ChartPoint.value), func.max(ChartPoint.value), func.count())
+            .where(new).group_by(ChartPoint.stream, minute)).all()
+        fresh = {(stream, int(m) * BUCKET_MS): [float(total), low, high, int(count)]
+                 for stream, m, total, low, high, count in groups}
+        rolled = sum(entry[3] for entry in fresh.values())
+        if fresh:
+            _merge(fresh)  # adds the stored buckets' counts in
+        db.session.commit()
+        mark = last_id
+    deleted = db.session.execute(delete(ChartPoint).where(
+        ChartPoint.t < raw_before, ChartPoint.id <= mark)).rowcount
     db.session.commit()
     return {"expired": expired, "expired_buckets": expired_buckets, "rolled": rolled,
-            "buckets": len(fresh)}
+            "buckets": len(fresh), "raw_deleted": deleted}
+
+
+def _move_mark(mark: int, last_id: int) -> bool:
+    """Move the mark from ``mark`` to ``last_id``, first thing in the roll-up's transaction.
+
+    A compare-and-set: a second roll-up running at once (two workers, a lease
+    that lapsed) finds the mark moved and changes nothing; Postgres makes it
+    wait for the first one's row lock, SQLite for its write lock.
+    """
+    moved = db.session.execute(update(ChartRollupMark).where(
+        ChartRollupMark.name == MARK, ChartRollupMark.last_id == mark)
+        .values(last_id=last_id)).rowcount
+    if moved or mark:
+        return bool(moved)
+    try:  # no mark yet (its row is made by the migration; a test may delete it)
+        with db.session.begin_nested():
+            db.session.execute(insert(ChartRollupMark).values(name=MARK, last_id=last_id))
+    except IntegrityError:
+        return False
+    return True
 
 
 def _merge(fresh: dict) -> None:

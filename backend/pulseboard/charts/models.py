@@ -33,11 +33,14 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 class ChartPoint(db.Model):
     """One stored raw point (:mod:`.history`); kept ``CHART_RAW_HOURS``, then rolled up.
 
-    ``id`` orders points of equal ``t`` as they arrived.
+    ``id`` orders points of equal ``t`` as they arrived, and only grows: the
+    roll-up's mark (:class:`ChartRollupMark`) relies on it, so SQLite must not
+    reuse the ids of deleted rows (``AUTOINCREMENT``; Postgres' sequences never do).
     """
 
     __tablename__ = "chart_points"
-    __table_args__ = (Index("ix_chart_points_stream_t", "stream", "t"),)
+    __table_args__ = (Index("ix_chart_points_stream_t", "stream", "t"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     stream: Mapped[str] = mapped_column(String(64))
@@ -59,3 +62,12 @@ class ChartRollup(db.Model):
     minimum: Mapped[float] = mapped_column(Float)
     maximum: Mapped[float] = mapped_column(Float)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class ChartRollupMark(db.Model):
+    """How far the roll-up got: the highest ``chart_points.id`` counted in ``chart_rollups``."""
+
+    __tablename__ = "chart_rollup_marks"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
