@@ -44,6 +44,8 @@ MAX_BUFFERED = 200_000
 #: SQLite write would stall every greenlet, and yielding inside a transaction
 #: would leave the write lock held while another greenlet waits on it.
 CHUNK_ROWS = 5_000
+#: Seconds a flush waits for the buffer's lock (held only for list appends).
+LOCK_TIMEOUT = 2.0
 #: The Core table: an executemany of plain rows, without the ORM's bulk-insert bookkeeping.
 POINTS = ChartPoint.__table__
 #: Stored times are integers within JavaScript's exact range; others are not stored.
@@ -158,11 +160,18 @@ class HistoryWriter:
         that fails goes back to the front of the buffer with those after it
         (the bound still holds) and is retried on the next flush.
         """
-        with self._lock:
+        # With a timeout: the exit flush runs in a signal handler, which may have
+        # interrupted this very greenlet inside add() with the lock held.
+        if not self._lock.acquire(timeout=LOCK_TIMEOUT):
+            log.warning("chart history: buffer busy, %d points not written", self._points)
+            return 0
+        try:
             if not self._buffer:
                 return 0
             batches, self._buffer, self._points = self._buffer, deque(), 0
             self._warned = False
+        finally:
+            self._lock.release()
         chunks = list(chunked(batches, CHUNK_ROWS))
         written = 0
         for index, chunk in enumerate(chunks):
