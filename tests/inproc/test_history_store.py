@@ -186,3 +186,19 @@ def test_the_sweeper_sweeps_only_with_the_lease(clean):
     assert sweeper.run_once(NOW) is None
     sweeper.lease = Held(True)
     assert sweeper.run_once(NOW)["chart_rolled"] == 0
+
+
+def test_retention_settings_are_numbers_above_zero(tmp_path):
+    from pulseboard.config import SettingsError, from_environment
+
+    config = from_environment(tmp_path, {})
+    assert (config["CHART_RAW_HOURS"], config["CHART_RETENTION_HOURS"],
+            config["TASK_LOG_RETENTION_DAYS"], config["DEBUG_RETENTION_DAYS"],
+            config["RETENTION_SWEEP_SECONDS"]) == (6, 168, 30, 7, 60)
+    assert from_environment(tmp_path, {"CHART_RAW_HOURS": "0.5"})["CHART_RAW_HOURS"] == 0.5
+    for value, meaning in (("abc", "must be a number"), ("0", "greater than 0"),
+                           ("-1", "greater than 0")):
+        with pytest.raises(SettingsError, match=f"CHART_RAW_HOURS: .*{meaning}"):
+            from_environment(tmp_path, {"CHART_RAW_HOURS": value})
+    with pytest.raises(SettingsError, match="DEBUG_RETENTION_DAYS"):
+        from_environment(tmp_path, {"DEBUG_RETENTION_DAYS": "7 days"})
