@@ -202,3 +202,24 @@ def test_retention_settings_are_numbers_above_zero(tmp_path):
             from_environment(tmp_path, {"CHART_RAW_HOURS": value})
     with pytest.raises(SettingsError, match="DEBUG_RETENTION_DAYS"):
         from_environment(tmp_path, {"DEBUG_RETENTION_DAYS": "7 days"})
+
+
+def test_a_flush_interrupted_between_chunks_writes_each_point_once(clean, monkeypatch):
+    """The exit flush runs while the flusher yields between chunks: the rest, once."""
+    monkeypatch.setattr(history, "CHUNK_ROWS", 3)
+    w = writer(clean)
+    w.add("s", [[t, t] for t in range(5)])
+    w.add("s", [[t, t] for t in range(5, 8)])
+    interrupted = []
+
+    class Interrupting:
+        @staticmethod
+        def sleep(seconds):
+            if not interrupted:
+                interrupted.append(None)
+                interrupted[0] = w.flush()  # as the exit flush would
+
+    w.socketio = Interrupting
+    assert w.flush() == 3  # the first chunk; the interruption wrote the other five
+    assert interrupted == [5] and w.pending() == 0
+    assert history.read("s", 0, 100, 100) == (0, [[t, float(t)] for t in range(8)])

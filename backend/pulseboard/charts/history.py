@@ -153,30 +153,36 @@ class HistoryWriter:
             return self.flush()
 
     def flush(self) -> int:
-        """Write every buffered point (needs an app context); returns the rows written.
+        """Write the points buffered now (needs an app context); returns the rows written.
 
-        Chunk by chunk, each converted, inserted and committed on its own, with
-        a yield between (no CPU-bound stretch longer than one chunk). A chunk
-        that fails goes back to the front of the buffer with those after it
-        (the bound still holds) and is retried on the next flush.
+        Chunk by chunk: each is taken off the buffer, converted, inserted and
+        committed on its own, with a yield between (no CPU-bound stretch
+        longer than one chunk). Taking a chunk off the buffer before writing
+        it means the exit flush, when it interrupts this one, writes the rest
+        and nothing twice. A chunk that fails goes back to the front of the
+        buffer (the bound still holds) and is retried on the next flush.
         """
         # With a timeout: the exit flush runs in a signal handler, which may have
         # interrupted this very greenlet inside add() with the lock held.
         if not self._lock.acquire(timeout=LOCK_TIMEOUT):
             log.warning("chart history: buffer busy, %d points not written", self._points)
             return 0
-        try:
-            if not self._buffer:
-                return 0
-            batches, self._buffer, self._points = self._buffer, deque(), 0
-            self._warned = False
-        finally:
-            self._lock.release()
-        chunks = list(chunked(batches, CHUNK_ROWS))
-        written = 0
-        for index, chunk in enumerate(chunks):
-            if index:
+        todo, self._warned = self._points, False  # what arrives meanwhile waits for the next
+        self._lock.release()
+        written, first = 0, True
+        while todo > 0:
+            if not first:
                 self.socketio.sleep(0)  # between transactions: let the others run
+            first = False
+            if not self._lock.acquire(timeout=LOCK_TIMEOUT):
+                break
+            try:
+                chunk = self._take(min(CHUNK_ROWS, todo))
+            finally:
+                self._lock.release()
+            if not chunk:
+                break
+            todo -= sum(len(points) for _, points in chunk)
             rows = rows_of(chunk)
             try:
                 if rows:
@@ -184,12 +190,29 @@ class HistoryWriter:
                     db.session.commit()
             except Exception:
                 db.session.rollback()
-                self._requeue([batch for later in chunks[index:] for batch in later])
+                self._requeue(chunk)
                 self.written += written
                 raise
             written += len(rows)
         self.written += written
         return written
+
+    def _take(self, limit: int) -> list:
+        """Remove up to ``limit`` points from the front of the buffer (under the lock)."""
+        taken, count = [], 0
+        while self._buffer and count < limit:
+            name, points = self._buffer[0]
+            room = limit - count
+            if len(points) <= room:
+                self._buffer.popleft()
+                taken.append((name, points))
+                count += len(points)
+            else:  # split: the rest stays in front
+                taken.append((name, points[:room]))
+                self._buffer[0] = (name, points[room:])
+                count += room
+        self._points -= count
+        return taken
 
     def _requeue(self, batches: list) -> None:
         """Put unwritten batches back before what arrived since."""
@@ -197,21 +220,6 @@ class HistoryWriter:
             self._buffer.extendleft(reversed(batches))
             self._points += sum(len(points) for _, points in batches)
             self._trim()
-
-
-def chunked(batches, size: int):
-    """``(stream, points)`` batches regrouped into lists of about ``size`` points each."""
-    chunk, count = [], 0
-    for name, points in batches:
-        for start in range(0, len(points), size):
-            part = points[start:start + size]
-            chunk.append((name, part))
-            count += len(part)
-            if count >= size:
-                yield chunk
-                chunk, count = [], 0
-    if chunk:
-        yield chunk
 
 
 # -- reading -----------------------------------------------------------------------
