@@ -22,6 +22,7 @@ buckets of a minute at least.
 import logging
 import math
 import threading
+import time
 from collections import deque
 
 from flask import current_app
@@ -44,6 +45,8 @@ MAX_BUFFERED = 200_000
 #: SQLite write would stall every greenlet, and yielding inside a transaction
 #: would leave the write lock held while another greenlet waits on it.
 CHUNK_ROWS = 5_000
+#: A full buffer is logged at most this often (seconds); every drop is counted.
+WARN_EVERY = 60.0
 #: Seconds a flush waits for the buffer's lock (held only for list appends).
 LOCK_TIMEOUT = 2.0
 #: The Core table: an executemany of plain rows, without the ORM's bulk-insert bookkeeping.
@@ -85,7 +88,7 @@ class HistoryWriter:
         #: Points dropped because the buffer was full, and rows written, since start.
         self.dropped = 0
         self.written = 0
-        self._warned = False
+        self._warned_at = -WARN_EVERY
 
     # -- buffering (called from _record, on hot paths) --------------------------
 
@@ -115,10 +118,12 @@ class HistoryWriter:
 
     def _dropped(self, count: int) -> None:
         self.dropped += count
-        if not self._warned:  # once per full episode: a flush that catches up re-arms it
-            self._warned = True
-            log.warning("chart history: buffer full (%d points), dropping the oldest; "
-                        "the database does not keep up", self.max_buffered)
+        now = time.monotonic()
+        if now - self._warned_at >= WARN_EVERY:  # not once per point, nor per flush
+            self._warned_at = now
+            log.warning("chart history: buffer full (%d points), dropping the oldest "
+                        "(%d so far); the database does not keep up", self.max_buffered,
+                        self.dropped)
 
     def pending(self) -> int:
         """Points waiting for the next flush."""
@@ -167,7 +172,7 @@ class HistoryWriter:
         if not self._lock.acquire(timeout=LOCK_TIMEOUT):
             log.warning("chart history: buffer busy, %d points not written", self._points)
             return 0
-        todo, self._warned = self._points, False  # what arrives meanwhile waits for the next
+        todo = self._points  # what arrives meanwhile waits for the next flush
         self._lock.release()
         written, first = 0, True
         while todo > 0:
