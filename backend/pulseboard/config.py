@@ -150,6 +150,13 @@ def capacity_settings(settings) -> dict:
     }
 
 
+def retention_settings(settings) -> dict:
+    """How long stored history is kept (:mod:`pulseboard.retention`), and how often it is swept."""
+    return {name: getattr(settings, name) for name in (
+        "CHART_RAW_HOURS", "CHART_RETENTION_HOURS", "TASK_LOG_RETENTION_DAYS",
+        "DEBUG_RETENTION_DAYS", "RETENTION_SWEEP_SECONDS")}
+
+
 def from_environment(instance_path: Path, env: Mapping[str, str] | None = None) -> dict:
     """Build the configuration mapping from environment variables.
 
@@ -189,4 +196,5 @@ def from_environment(instance_path: Path, env: Mapping[str, str] | None = None) 
         "INGEST_TOKEN": settings.INGEST_TOKEN,
         "METRICS_TOKEN": settings.METRICS_TOKEN,
         "MAX_PUBLISHED_STREAMS": settings.MAX_PUBLISHED_STREAMS,
+        **retention_settings(settings),
     }

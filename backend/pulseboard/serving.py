@@ -20,7 +20,9 @@ def prepare_to_serve(app: Flask) -> None:
     """Start the background work, bridge warnings to ``/debug``, stop tasks with the process.
 
     Background work: alert evaluation and the Prometheus scrapers (each
-    shares its rule or source with the other workers through a lease).
+    shares its rule or source with the other workers through a lease), the
+    chart history's flusher and the retention sweep (:mod:`pulseboard.retention`,
+    one worker per cluster). The history buffer is written out at exit.
     """
     services = app.extensions["pulseboard"]
     alerts = getattr(services, "alerts", None)
@@ -34,9 +36,39 @@ def prepare_to_serve(app: Flask) -> None:
         from .extensions import socketio
 
         install(DebugLogHandler(app, socketio, debug))
+    history = _start_history(app, services)
     tasks = getattr(services, "tasks", None)
-    if tasks is not None:
-        stop_tasks_at_exit(tasks.shutdown)
+    if tasks is not None or history is not None:
+        stop_tasks_at_exit(_at_exit(tasks, history))
+
+
+def _start_history(app: Flask, services):
+    """Start the chart history's flusher and the retention sweep; the writer, or None."""
+    charts = getattr(services, "charts", None)
+    history = getattr(charts, "history", None)
+    if history is None:
+        return None
+    from .extensions import socketio
+    from .retention import RetentionSweeper
+
+    history.start()
+    RetentionSweeper(app, socketio).start()
+    return history
+
+
+def _at_exit(tasks, history):
+    """What stopping the process does: kill running tasks, then write buffered chart points."""
+
+    def shutdown():
+        if tasks is not None:
+            tasks.shutdown()
+        if history is not None:
+            try:
+                history.stop()
+            except Exception:  # the database may be gone; the process stops all the same
+                log.exception("chart history: final flush failed")
+
+    return shutdown
 
 
 def stop_tasks_at_exit(shutdown) -> None:

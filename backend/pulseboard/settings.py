@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     METRICS_TOKEN: str | None = None
     # Published chart streams (JSON publish, line protocol, scrapes) the cluster may hold.
     MAX_PUBLISHED_STREAMS: int = Field(256, ge=1)
+    # Stored history and retention (docs/deploy.md): raw chart points, their one-minute
+    # roll-ups, task log lines of finished runs, debug messages; the sweep's interval.
+    CHART_RAW_HOURS: float = Field(6.0, gt=0)
+    CHART_RETENTION_HOURS: float = Field(168.0, gt=0)
+    TASK_LOG_RETENTION_DAYS: float = Field(30.0, gt=0)
+    DEBUG_RETENTION_DAYS: float = Field(7.0, gt=0)
+    RETENTION_SWEEP_SECONDS: float = Field(60.0, gt=0)
 
     @field_validator("LOG_LEVEL")
     @classmethod

@@ -100,6 +100,9 @@ def test_rest_bodies(live):
     rest("POST", f"{url}/api/streams/contract.test/points", "POST /api/streams/{name}/points",
          token, json={"points": [[1, 2.5], [2, 3]]})
     streams = rest("GET", f"{url}/api/streams", "GET /api/streams", token)
+    history = rest("GET", f"{url}/api/streams/contract.test/history?from=0&to=10",
+                   "GET /api/streams/{name}/history", token)
+    assert history["from"] == 0 and history["step_ms"] == 0
     assert any(s["name"] == "contract.test" for s in streams["streams"])
     started = rest("POST", f"{url}/api/tasks", "POST /api/tasks", token, json={"name": "long"})
     task_id = started["task"]["id"]
@@ -121,6 +124,7 @@ def test_charts(live, clients):
     acked(charts, "subscribe", {"stream": "demo.sine"})
     pushed(charts, "points")
     acked(charts, "unsubscribe", {"stream": "demo.sine"})
+    acked(charts, "history", {"stream": "demo.sine", "max_points": 10})
     failure = charts.call("subscribe", {"stream": "no.such.stream"})
     check(Failure, failure, ("/charts", "failure", "subscribe"))
 

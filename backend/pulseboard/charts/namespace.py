@@ -1,12 +1,13 @@
-"""The ``/charts`` namespace: list, subscribe to and unsubscribe from streams."""
+"""The ``/charts`` namespace: list, subscribe to and unsubscribe from streams, read history."""
 
 from flask import current_app, request
 
 from ..contract.annotations import AnnotationsQuery
 from ..contract.base import NoPayload
-from ..contract.charts import StreamRef
+from ..contract.charts import StreamHistoryQuery, StreamRef
 from ..namespace import AuthNamespace
 from ..wire import ok, parse
+from . import history
 from .service import ChartService
 from .streams import NAMESPACE
 
@@ -34,6 +35,9 @@ class ChartsNamespace(AuthNamespace):
         name = parse(StreamRef, data).stream
         self.service.unsubscribe(request.sid, name)
         return ok()
+
+    def on_history(self, data):
+        return history.answer(self.service, parse(StreamHistoryQuery, data))
 
     def on_annotations(self, data):
         """Annotations in a time range (pulseboard.annotations); ``annotation`` events follow."""

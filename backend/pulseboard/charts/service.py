@@ -15,6 +15,7 @@ cluster-wide. Published stream names are stored, so every worker lists them.
 Without a queue everything stays in this process, as it always did.
 """
 
+import logging
 import threading
 import time
 from collections import deque
@@ -41,6 +42,8 @@ from .producers import (
 from .streams import NAMESPACE, STREAM_NAME, stream_room
 from .windows import RedisWindows
 
+log = logging.getLogger(__name__)
+
 WINDOW_POINTS = 600
 #: A producer lease lapses this long after its holder stopped renewing it.
 LEASE_MS = 3_000
@@ -60,6 +63,8 @@ class Stream:
     subscribers: set = field(default_factory=set)
     producing: bool = False
     generation: int = 0
+    #: Whether the window was seeded from stored history (:meth:`ChartService._seed`).
+    seeded: bool = False
 
 
 
@@ -84,6 +89,8 @@ class ChartService:
             else None
         prime_cpu()
         self._lock = threading.Lock()
+        #: The :class:`~.history.HistoryWriter` every recorded point goes to (set by init_app).
+        self.history = None
         #: Stream name -> keys watching it without a socket (alert rules); see :meth:`watch`.
         self.watchers: dict[str, set[str]] = {}
         self._streams: dict[str, Stream] = {
@@ -131,6 +138,34 @@ class ChartService:
             raise ApiError("not_found", f"no stream named {name!r}")
         return stream
 
+    def _seed(self, stream: Stream) -> None:
+        """Put the stream's stored raw points before its window, once per process.
+
+        After a restart a window would start empty; the stored points older
+        than what this process recorded since come first (the database read
+        is outside the hub's lock). Done on the first ``subscribe``, not in
+        :meth:`lookup`: an alert rule's :meth:`latest` must not take an old
+        stored point for the level now.
+        """
+        stream.seeded = True
+        if self.history is None:
+            return
+        from .history import recent_raw
+
+        try:
+            stored = recent_raw(stream.info.name, WINDOW_POINTS)
+        except Exception:  # a window without its past beats a failed subscribe
+            db.session.rollback()
+            log.exception("chart history: cannot seed the window of %s", stream.info.name)
+            return
+        if not stored:
+            return
+        with self.hub.lock:
+            current = list(stream.window)
+            first = current[0][0] if current else float("inf")
+            stream.window.clear()
+            stream.window.extend([p for p in stored if p[0] < first] + current)
+
     def _published_stream(self, row: PublishedStream) -> Stream:
         with self._lock:
             if row.name not in self._streams:
@@ -161,10 +196,13 @@ class ChartService:
         same ``t`` both times.
         """
         stream = self.lookup(name)
+        if not stream.seeded:
+            self._seed(stream)
         room = stream_room(name)
         if self.windows is not None:
             self.rooms.join(sid, room)
-            window = self.windows.read(name, stream.window)
+            # An empty shared window (Redis restarted too): this worker's seeded one.
+            window = self.windows.read(name, stream.window) or list(stream.window)
         else:
             with self.hub.lock:
                 self.rooms.join(sid, room)
@@ -267,6 +305,8 @@ class ChartService:
         with self.hub.lock:
             stream.window.extend(points)
             self.hub.append(stream_room(stream.info.name), points)
+        if self.history is not None:  # buffered: written by its flusher, not here
+            self.history.add(stream.info.name, points)
 
     def _record_many(self, items: list[tuple[Stream, list]]) -> None:
         """:meth:`_record` for several streams: ``[(stream, points)]``, each stream once."""
@@ -280,12 +320,9 @@ class ChartService:
                 stream.window.extend(points)
             self.hub.append_many({stream_room(stream.info.name): points
                                   for stream, points in items})
-        # Stored history (its buffered writer, set by init_app once it exists)
-        # sees every point, as it does those of _record.
-        history = getattr(self, "history", None)
-        if history is not None:
+        if self.history is not None:  # buffered, as in _record
             for stream, points in items:
-                history.add(stream.info.name, points)
+                self.history.add(stream.info.name, points)
 
     def _produce(self, stream: Stream, generation: int) -> None:
         lease = self.cluster.lease(f"chart:{stream.info.name}", LEASE_MS)

@@ -86,3 +86,35 @@ class StreamList(Reply):
     """``GET /api/streams``."""
 
     streams: list[StreamStats]
+
+
+# -- history (stored points: GET /api/streams/<name>/history and the `history` event) ----
+
+MAX_HISTORY_POINTS = 5_000
+DEFAULT_HISTORY_POINTS = 1_000
+#: A time in the query: integer milliseconds since the epoch, 0..2**53.
+QueryTime = Annotated[int, Field(ge=0, le=2**53, description="milliseconds since the Unix epoch")]
+
+
+class StreamHistoryQuery(Payload):
+    """``history``: stored points of ``stream`` from ``from`` (``to`` - 1 h) to ``to`` (now)."""
+
+    stream: StreamName
+    from_: QueryTime | None = Field(None, alias="from")
+    to: QueryTime | None = None
+    max_points: Annotated[int, Field(ge=1, le=MAX_HISTORY_POINTS)] = DEFAULT_HISTORY_POINTS
+
+
+class StreamHistoryAck(Reply):
+    """``history`` and ``GET /api/streams/{name}/history``: stored points, oldest first.
+
+    More points than ``max_points`` in the range are averaged into
+    ``step_ms``-wide buckets (``t`` is a bucket's start); ``step_ms`` is 0 for raw points.
+    """
+
+    ok: Literal[True]
+    stream: str
+    from_: int = Field(alias="from")
+    to: int
+    step_ms: int = Field(description="0: raw points; else the width of each averaged bucket")
+    points: list[Point]

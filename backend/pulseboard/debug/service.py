@@ -35,6 +35,14 @@ def context_size(context) -> int:
     return len(json.dumps(context, separators=(",", ":"), default=str).encode())
 
 
+def delete_older_than(before: int) -> int:
+    """Delete stored messages whose last occurrence is before ``before`` (ms); no commit.
+
+    Returns the number deleted (the retention sweep, ``DEBUG_RETENTION_DAYS``).
+    """
+    return db.session.execute(delete(DebugMessage).where(DebugMessage.ts < before)).rowcount
+
+
 class DebugService:
     """Debug messages of one worker; see the ``/debug`` contract section.
 

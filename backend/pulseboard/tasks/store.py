@@ -1,6 +1,6 @@
 """Storing runs and log lines through SQLAlchemy (needs an app context)."""
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from ..extensions import db
 from ..wire import now_ms
@@ -129,3 +129,14 @@ def unfinished_owners() -> set[str]:
 def fail_orphans(reason: str) -> list[int]:
     """Settle runs a previous server process left queued or running; return their ids."""
     return [task["id"] for task in settle_unfinished(reason, any_worker=True)]
+
+
+def delete_old_log_lines(finished_before: int) -> int:
+    """Delete the stored lines of runs that finished before ``finished_before`` (ms); no commit.
+
+    The runs stay (listed, with their outcome and ``line_count``); only their
+    log text goes. Returns the number of lines deleted.
+    """
+    old_runs = select(TaskRun.id).where(TaskRun.status.in_(FINAL_STATUSES),
+                                        TaskRun.finished_at < finished_before)
+    return db.session.execute(delete(LogLine).where(LogLine.task_id.in_(old_runs))).rowcount

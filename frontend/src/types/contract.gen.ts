@@ -35,6 +35,10 @@ export interface Namespaces {
         payload: AnnotationsQuery
         reply: AnnotationsAck
       }
+      history: {
+        payload: StreamHistoryQuery
+        reply: StreamHistoryAck
+      }
     }
     events: {
       points: PointsFrame
@@ -298,6 +302,32 @@ export interface ChatLink {
    * the SPA path: /chat/room/<room>?message=<id>
    */
   path: string
+}
+/**
+ * ``history``: stored points of ``stream`` from ``from`` (``to`` - 1 h) to ``to`` (now).
+ */
+export interface StreamHistoryQuery {
+  stream: string
+  from?: number | null
+  to?: number | null
+  max_points?: number
+}
+/**
+ * ``history`` and ``GET /api/streams/{name}/history``: stored points, oldest first.
+ *
+ * More points than ``max_points`` in the range are averaged into
+ * ``step_ms``-wide buckets (``t`` is a bucket's start); ``step_ms`` is 0 for raw points.
+ */
+export interface StreamHistoryAck {
+  ok: true
+  stream: string
+  from: number
+  to: number
+  /**
+   * 0: raw points; else the width of each averaged bucket
+   */
+  step_ms: number
+  points: [number, number][]
 }
 /**
  * Every point of one stream since the previous tick (50 ms).
@@ -766,6 +796,9 @@ export interface Rest {
   'POST /api/streams/{name}/points': {
     body: PublishBody
     reply: PublishReply
+  }
+  'GET /api/streams/{name}/history': {
+    reply: StreamHistoryAck
   }
   'GET /api/tasks': {
     reply: TaskList

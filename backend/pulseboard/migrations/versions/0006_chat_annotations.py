@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'  # the lead re-chains 0005 (history), 0006 and 0007 (embeds) at merge
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
