@@ -9,7 +9,7 @@ a conversation page through the same index.
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..auth.models import utcnow
@@ -52,13 +52,17 @@ class ChatMessage(db.Model):
     text: Mapped[str] = mapped_column(Text)
     ts: Mapped[int] = mapped_column(BigInteger)
     client_id: Mapped[str | None] = mapped_column(String(64))
+    #: ``{"kind": "stream", "stream"}`` or ``{"kind": "run", "task_id"}`` (chat/embeds.py), or None.
+    embed: Mapped[dict | None] = mapped_column(JSON)
 
     def as_room_message(self) -> dict:
         """The contract's room ``message`` object."""
         return {"id": self.id, "room": self.room, "user": self.sender_name,
-                "text": self.text, "ts": self.ts, "client_id": self.client_id}
+                "text": self.text, "ts": self.ts, "client_id": self.client_id,
+                "embed": self.embed}
 
     def as_direct_message(self) -> dict:
         """The contract's ``dm`` object."""
         return {"id": self.id, "from": self.sender_name, "to": self.recipient_name,
-                "text": self.text, "ts": self.ts, "client_id": self.client_id}
+                "text": self.text, "ts": self.ts, "client_id": self.client_id,
+                "embed": self.embed}
