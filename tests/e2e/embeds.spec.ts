@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
 import { REPO } from './support/backend'
-import { expect, openAs, registerUser, test, uniqueName, type Account } from './support/fixtures'
+import { expect, openAs, registerUser, screenshot, test, uniqueName, type Account } from './support/fixtures'
 
 /** The few calls of socket.io-client's socket the seeding needs. */
 interface SeedSocket {
@@ -100,6 +100,7 @@ test('/chart and /run post live embeds: a chart that moves and a run log tail', 
   const seqs = (await tail.evaluateAll((items) => items.map((li) => Number(li.getAttribute('data-seq')))))
   expect(seqs).toEqual([...seqs].sort((x, y) => x - y))
   await expectAccessible(b, 'chat with embeds')
+  await screenshot(b, 'chat-embeds')
   await run.getByTestId('chat-embed-open').click()
   await expect(b).toHaveURL(new RegExp(`/tasks/${runId}$`))
   await expect(b.getByTestId('task-status')).toHaveText('succeeded')
@@ -162,6 +163,7 @@ test('?message=<id> loads older history until the message is there and highlight
   const box = (await narrowMessage.getByTestId('chat-embed').boundingBox())!
   expect(box.x + box.width).toBeLessThanOrEqual(375)
   await expectAccessible(narrow, 'chat ?message at 375 px')
+  await screenshot(narrow, 'chat-message-link-375')
 
   await page.context().close()
   await narrow.context().close()

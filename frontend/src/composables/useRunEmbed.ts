@@ -2,12 +2,13 @@
  * A chat message's run: its status and the last lines of its log, followed
  * through `/logs` only while `visible`. Every subscribe reads just the tail:
  * a first `subscribe` past the end (no lines; the run's `line_count`), then
- * one from ten lines before it; live `lines` frames follow. Several embeds of
+ * one from a few dozen lines before it (directives are hidden, so more are
+ * read than the ten shown); live `lines` frames follow. Several embeds of
  * one run share the server subscription (lib/chatEmbeds HolderCounts).
  */
 import { computed, onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue'
 
-import { HolderCounts, mergeTail, tailStart } from '@/lib/chatEmbeds'
+import { HolderCounts, mergeTail, TAIL_KEEP, tailStart, visibleTail } from '@/lib/chatEmbeds'
 import { sentence } from '@/lib/sentence'
 import type { LogLine, TaskDetail, TaskUpdate } from '@/types/contract'
 import { useSocket } from './useSocket'
@@ -32,10 +33,10 @@ export function useRunEmbed(taskId: number, visible: Readonly<Ref<boolean>>) {
       const head = await logs.request('subscribe', { task_id: taskId, after_seq: PAST_THE_END })
       if (mine !== generation) return
       task.value = head.task
-      const tail = await logs.request('subscribe', { task_id: taskId, after_seq: tailStart(head.task.line_count) })
+      const tail = await logs.request('subscribe', { task_id: taskId, after_seq: tailStart(head.task.line_count, TAIL_KEEP) })
       if (mine !== generation) return
       task.value = tail.task
-      lines.value = mergeTail(lines.value, tail.lines)
+      lines.value = mergeTail(lines.value, tail.lines, TAIL_KEEP)
       error.value = null
     } catch (err) {
       if (mine === generation) error.value = sentence(err)
@@ -52,7 +53,7 @@ export function useRunEmbed(taskId: number, visible: Readonly<Ref<boolean>>) {
   }
 
   logs.on('lines', (frame) => {
-    if (holding.value && frame.task_id === taskId) lines.value = mergeTail(lines.value, frame.lines)
+    if (holding.value && frame.task_id === taskId) lines.value = mergeTail(lines.value, frame.lines, TAIL_KEEP)
   })
   // Every /logs socket hears every run's `task` event: the status stays current even off screen.
   logs.on('task', (update: TaskUpdate) => {
@@ -68,5 +69,11 @@ export function useRunEmbed(taskId: number, visible: Readonly<Ref<boolean>>) {
   })
   onScopeDispose(release)
 
-  return { task, lines, error, live: computed(() => logs.connected.value && holding.value) }
+  return {
+    task,
+    /** The last lines shown: directives left out. */
+    lines: computed(() => visibleTail(lines.value)),
+    error,
+    live: computed(() => logs.connected.value && holding.value),
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
 import type { LogLine } from '@/types/contract'
-import { chartRangeHref, composeMessage, HolderCounts, mergeTail, needsOlderFor, tailStart } from './chatEmbeds'
+import { chartRangeHref, composeMessage, HolderCounts, mergeTail, needsOlderFor, tailStart, visibleTail } from './chatEmbeds'
 
 const line = (seq: number): LogLine => ({ seq, ts: seq * 1000, stream: 'stdout', text: `line ${seq}` })
 
@@ -44,6 +44,12 @@ describe('mergeTail', () => {
   it('keeps ten lines by default', () => {
     const many = Array.from({ length: 25 }, (_, i) => line(i + 1))
     expect(mergeTail([], many).map((l) => l.seq)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25])
+  })
+
+  it('shows the last lines without directives', () => {
+    const lines = [line(1), { ...line(2), text: '::progress 50' }, line(3), { ...line(4), text: '::step build' }, line(5)]
+    expect(visibleTail(lines, 2).map((l) => l.seq)).toEqual([3, 5])
+    expect(visibleTail([{ ...line(6), stream: 'stderr', text: '::progress 5' }]).length).toBe(1) // stderr is text
   })
 
   it('starts reading ten lines before the end', () => {

@@ -4,6 +4,7 @@
  * and shared counts of what the chat's embeds subscribed to.
  */
 import type { LogLine, RunEmbed, StreamEmbed } from '@/types/contract'
+import { isDirective } from './logView'
 
 export type Embed = StreamEmbed | RunEmbed
 
@@ -35,6 +36,13 @@ export function composeMessage(draft: string): Composed {
 
 /** How many lines a run embed shows. */
 export const TAIL_LINES = 10
+/** How many it keeps and reads: directive lines (`::progress`) are hidden, as in the log viewer. */
+export const TAIL_KEEP = 40
+
+/** The last `count` lines a person reads: directives left out. */
+export function visibleTail(lines: readonly LogLine[], count = TAIL_LINES): LogLine[] {
+  return lines.filter((line) => !isDirective(line)).slice(-count)
+}
 
 /** `tail` with `incoming` merged in by seq (no repeats), the newest `keep` lines, oldest first. */
 export function mergeTail(tail: readonly LogLine[], incoming: readonly LogLine[], keep = TAIL_LINES): LogLine[] {
