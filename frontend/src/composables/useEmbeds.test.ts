@@ -85,7 +85,7 @@ describe('useRunEmbed', () => {
     await waitFor(() => tasks.definitions.value.length > 0)
     const run = await tasks.start('flood-12k')
     await waitFor(() => tasks.runs.value.find((r) => r.id === run.id)?.status === 'succeeded', 60_000, 'the run')
-    const lineCount = tasks.runs.value.find((r) => r.id === run.id)!.line_count
+    const lineCount = tasks.runs.value.find((r) => r.id === run.id)?.line_count ?? 0
 
     const embed = scope.run(() => useRunEmbed(run.id, ref(true)))!
     await waitFor(() => embed.lines.value.length === 10, 10_000, 'the tail')
