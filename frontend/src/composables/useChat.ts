@@ -7,7 +7,7 @@
 import { createSharedComposable, useDocumentVisibility, useLocalStorage } from '@vueuse/core'
 import { computed, reactive, ref } from 'vue'
 
-import { needsOlderFor, type Embed } from '@/lib/chatEmbeds'
+import { extrasPayload, needsOlderFor, type MessageExtras } from '@/lib/chatEmbeds'
 import { newClientId } from '@/lib/draftId'
 import { lastId, mergeById } from '@/lib/mergeById'
 import { jsonSerializer, stringsOr } from '@/lib/storedJson'
@@ -24,17 +24,6 @@ const MAX_RESUME_PAGES = 10
 /** Pages of 200 read back to find a linked message (`?message=<id>`) before giving up. */
 const MAX_FIND_PAGES = 25
 
-/** What a message carries besides its text. */
-export interface MessageExtras {
-  embed?: Embed | null
-  /** Room messages only: draw it on the charts (the `annotate` field, see docs/contract.md). */
-  annotate?: boolean
-}
-
-/** The fields a `message`/`dm` payload gets for `extras`: none when there are none. */
-export function extrasPayload(extras: MessageExtras): { embed?: Embed; annotate?: true } {
-  return { ...(extras.embed ? { embed: extras.embed } : {}), ...(extras.annotate ? { annotate: true as const } : {}) }
-}
 
 export interface RoomState {
   name: string
@@ -214,8 +203,7 @@ function createChat() {
     options?: RequestOptions,
     extras: Pick<MessageExtras, 'embed'> = {},
   ): Promise<void> {
-    const embed = extras.embed ? { embed: extras.embed } : {}
-    const reply = await chat.request('dm', { to: peer, text, client_id: clientId, ...embed }, options)
+    const reply = await chat.request('dm', { to: peer, text, client_id: clientId, ...extrasPayload(extras) }, options)
     mergeById(dm(peer).messages, [reply.message], KEEP_MESSAGES)
   }
 

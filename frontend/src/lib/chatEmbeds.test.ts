@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
 
 import type { LogLine } from '@/types/contract'
-import { chartRangeHref, composeMessage, HolderCounts, mergeTail, needsOlderFor, tailStart, visibleTail } from './chatEmbeds'
+import {
+  chartRangeHref,
+  composeMessage,
+  extrasPayload,
+  HolderCounts,
+  mergeTail,
+  needsOlderFor,
+  tailStart,
+  visibleTail,
+} from './chatEmbeds'
 
 const line = (seq: number): LogLine => ({ seq, ts: seq * 1000, stream: 'stdout', text: `line ${seq}` })
 
@@ -85,5 +94,14 @@ describe('needsOlderFor', () => {
     expect(needsOlderFor([5, 6, 7], 3, false)).toBe(false)
     expect(needsOlderFor([5, 6, 7], 9, true)).toBe(false) // newer: it is not in this room
     expect(needsOlderFor([], 3, true)).toBe(true)
+  })
+})
+
+describe('extrasPayload', () => {
+  it('adds embed and annotate only when there are some', () => {
+    expect(extrasPayload({})).toEqual({})
+    expect(extrasPayload({ embed: null, annotate: false })).toEqual({})
+    const embed = { kind: 'run' as const, task_id: 3 }
+    expect(extrasPayload({ embed, annotate: true })).toEqual({ embed, annotate: true })
   })
 })

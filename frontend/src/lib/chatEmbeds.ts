@@ -8,6 +8,18 @@ import { isDirective } from './logView'
 
 export type Embed = StreamEmbed | RunEmbed
 
+/** What a message carries besides its text. */
+export interface MessageExtras {
+  embed?: Embed | null
+  /** Room messages only: draw it on the charts (the `annotate` field, see docs/contract.md). */
+  annotate?: boolean
+}
+
+/** The fields a `message`/`dm` payload gets for `extras`: none when there are none. */
+export function extrasPayload(extras: MessageExtras): { embed?: Embed; annotate?: true } {
+  return { ...(extras.embed ? { embed: extras.embed } : {}), ...(extras.annotate ? { annotate: true as const } : {}) }
+}
+
 /** A stream name as the server accepts one (charts/streams.py). */
 const STREAM_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/
 const COMMAND = /^\/(chart|run)(?:\s+(\S+))?(?:\s+([\s\S]*))?$/
