@@ -73,8 +73,20 @@ test('/chart and /run post live embeds: a chart that moves and a run log tail', 
   await expect(a.getByRole('alert')).toContainText(/no stream named 'no\.such\.stream'/i)
   await expect(a.getByTestId('chat-message')).toHaveCount(0)
 
+  // The attach menu writes the /chart command (one can also type it), and the text goes after it.
+  await a.locator('[data-testid=chat-attach] summary').click()
+  const choice = a.locator('[data-testid=chat-attach-menu] button[data-stream="demo.sine"]')
+  await expect(choice).toBeVisible()
+  await expectAccessible(a, 'attach menu')
+  await screenshot(a, 'chat-attach-menu')
+  await choice.click()
+  await expect(a.getByTestId('chat-attach-menu')).toHaveCount(0)
+  await expect(a.getByTestId('chat-input')).toHaveValue('/chart demo.sine ')
+  await expect(a.getByTestId('chat-input')).toBeFocused()
+  await a.getByTestId('chat-input').pressSequentially('the sine, live')
+  await a.getByTestId('chat-input').press('Enter')
+
   // /chart: both users see a live chart of demo.sine in the message, its points growing.
-  await send(a, '/chart demo.sine the sine, live')
   for (const page of [a, b]) {
     const embed = page.locator('[data-testid=chat-embed][data-kind=stream][data-stream="demo.sine"]')
     await expect(embed).toBeVisible()
