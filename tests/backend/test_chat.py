@@ -39,7 +39,8 @@ def test_join_returns_members_and_last_messages(server, connect):
     assert ack["messages"] == sent
     assert [m["id"] for m in sent] == sorted(m["id"] for m in sent)
     message = sent[0]
-    assert set(message) == {"id", "room", "user", "text", "ts", "client_id", "annotation"}
+    assert set(message) == {"id", "room", "user", "text", "ts", "client_id", "annotation",
+                            "embed"}
     assert message["user"] == name_of(alice) and message["client_id"] is None
     assert message["annotation"] is False  # only a message sent with annotate: true is one
     assert isinstance(message["ts"], int) and abs(message["ts"] - time.time() * 1000) < 60_000
@@ -98,7 +99,7 @@ def test_dm_reaches_every_tab_of_both_users_and_nobody_else(server, connect):
     ack = a1.call("dm", {"to": name_of(bob), "text": "lunch?", "client_id": "dm-1"})
     assert ack["ok"]
     message = ack["message"]
-    assert set(message) == {"id", "from", "to", "text", "ts", "client_id"}
+    assert set(message) == {"id", "from", "to", "text", "ts", "client_id", "embed"}
     assert (message["from"], message["to"], message["text"], message["client_id"]) == (
         name_of(alice), name_of(bob), "lunch?", "dm-1")
     for client in (a1, a2, b1, b2):

@@ -165,7 +165,8 @@ def test_chat(live, clients):
     acked(b, "join", {"room": "contract"})
     pushed(a, "presence")
     sent = acked(a, "message", {"room": "contract", "text": f"hi @{bob_name}",
-                                "client_id": "c-1"})["message"]
+                                "client_id": "c-1",
+                                "embed": {"kind": "stream", "stream": "demo.sine"}})["message"]
     pushed(b, "message")
     pushed(b, "notification", lambda items: any(n["kind"] == "mention" for n in items))
     acked(a, "dm", {"to": bob_name, "text": "psst"})

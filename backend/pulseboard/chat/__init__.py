@@ -7,8 +7,9 @@ from ..extensions import socketio
 
 def init_app(app: Flask, services) -> None:
     """Create the ChatService and register the ``/chat`` namespace."""
+    from .embeds import EmbedChecker
     from .namespace import ChatNamespace
     from .service import ChatService
 
-    services.chat = ChatService(socketio)
+    services.chat = ChatService(socketio, check_embed=EmbedChecker(services))
     socketio.on_namespace(ChatNamespace(services.chat))

@@ -10,6 +10,7 @@ a conversation page through the same index.
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     DateTime,
@@ -65,14 +66,17 @@ class ChatMessage(db.Model):
     client_id: Mapped[str | None] = mapped_column(String(64))
     #: Sent with ``annotate``: drawn on the charts (room messages only).
     annotation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: ``{"kind": "stream", "stream"}`` or ``{"kind": "run", "task_id"}`` (chat/embeds.py), or None.
+    embed: Mapped[dict | None] = mapped_column(JSON)
 
     def as_room_message(self) -> dict:
         """The contract's room ``message`` object."""
         return {"id": self.id, "room": self.room, "user": self.sender_name,
                 "text": self.text, "ts": self.ts, "client_id": self.client_id,
-                "annotation": bool(self.annotation)}
+                "annotation": bool(self.annotation), "embed": self.embed}
 
     def as_direct_message(self) -> dict:
         """The contract's ``dm`` object."""
         return {"id": self.id, "from": self.sender_name, "to": self.recipient_name,
-                "text": self.text, "ts": self.ts, "client_id": self.client_id}
+                "text": self.text, "ts": self.ts, "client_id": self.client_id,
+                "embed": self.embed}

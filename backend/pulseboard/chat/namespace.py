@@ -16,6 +16,11 @@ from ..wire import ok, parse
 from .service import NAMESPACE, ChatService
 
 
+def embed_of(msg) -> dict | None:
+    """A ``message``/``dm`` payload's embed as a plain dict (checked by the service)."""
+    return msg.embed.model_dump() if msg.embed is not None else None
+
+
 class ChatNamespace(AuthNamespace):
     """Rooms, direct messages, presence and notifications; see the ``/chat`` contract."""
 
@@ -41,11 +46,12 @@ class ChatNamespace(AuthNamespace):
     def on_message(self, data):
         msg = parse(PostMessage, data)
         return ok(message=self.service.post(request.sid, self.user, msg.room, msg.text,
-                                            msg.client_id, annotate=msg.annotate))
+                                            msg.client_id, embed_of(msg), annotate=msg.annotate))
 
     def on_dm(self, data):
         msg = parse(SendDirect, data)
-        return ok(message=self.service.send_dm(self.user, msg.to, msg.text, msg.client_id))
+        return ok(message=self.service.send_dm(self.user, msg.to, msg.text, msg.client_id,
+                                               embed_of(msg)))
 
     def on_history(self, data):
         query = parse(HistoryQuery, data)

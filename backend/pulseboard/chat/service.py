@@ -22,6 +22,7 @@ from ..auth.tokens import Identity
 from ..namespace import user_room
 from ..wire import ApiError, now_ms
 from . import store
+from .embeds import summary
 from .mentions import mentioned_users
 from .models import ChatMessage, pair_key
 from .presence import NAMESPACE, Presence, chat_room
@@ -47,8 +48,10 @@ class ChatService:
         sockets in and out of Socket.IO rooms.
     """
 
-    def __init__(self, socketio):
+    def __init__(self, socketio, check_embed=None):
         self.socketio = socketio
+        #: ``check_embed(embed) -> stored embed``, raising ``not_found`` (chat/embeds.py).
+        self.check_embed = check_embed or (lambda embed: embed)
         self.presence = Presence(socketio, on_gone=self._announce_gone)
         self.limiter = chat_limiter(socketio)
         #: ``hook(user, message)`` after a new room or direct message is stored (alerts' /ack).
@@ -108,16 +111,20 @@ class ChatService:
     # -- sending ---------------------------------------------------------------
 
     def post(self, sid: str, user: Identity, room: str, text: str,
-             client_id: str | None = None, annotate: bool = False) -> dict:
+             client_id: str | None = None, embed: dict | None = None,
+             annotate: bool = False) -> dict:
         """Store and broadcast a room message; notify the users it mentions.
 
+        ``embed`` (a stream or a run, see chat/embeds.py) is checked before
+        anything is stored; a message with an embed may have empty text.
         ``annotate`` marks it an annotation (drawn on the charts by the
         annotations feature's ``on_posted`` hook).
         """
         self._require_joined(sid, room)
+        text, embed = self._content(text, embed)
         row, created = self._save(user, ChatMessage(
             room=room, sender_id=user.id, sender_name=user.username,
-            text=clean_text(text), ts=now_ms(), client_id=client_id, annotation=annotate),
+            text=text, ts=now_ms(), client_id=client_id, embed=embed, annotation=annotate),
             lambda first: first.room == room)
         message = row.as_room_message()
         if created:
@@ -130,23 +137,31 @@ class ChatService:
                 hook(user, message)
         return message
 
-    def send_dm(self, user: Identity, to: str, text: str, client_id: str | None = None) -> dict:
+    def send_dm(self, user: Identity, to: str, text: str, client_id: str | None = None,
+                embed: dict | None = None) -> dict:
         """Store a direct message; deliver it to every socket of both users."""
+        text, embed = self._content(text, embed)
         recipient = self._other_user(user, to)
         row, created = self._save(user, ChatMessage(
             sender_id=user.id, sender_name=user.username, recipient_id=recipient.id,
             recipient_name=recipient.username, pair=pair_key(user.id, recipient.id),
-            text=clean_text(text), ts=now_ms(), client_id=client_id),
+            text=text, ts=now_ms(), client_id=client_id, embed=embed),
             lambda first: first.recipient_id == recipient.id)
         message = row.as_direct_message()
         if created:
             self._emit("dm", message, [user_room(user.id), user_room(recipient.id)])
             self._emit("notification", {
                 "kind": "dm", "from": user.username, "message_id": row.id,
-                "preview": preview(row.text)}, user_room(recipient.id))
+                "preview": preview(row.text or summary(row.embed))}, user_room(recipient.id))
             for hook in self.on_posted:
                 hook(user, message)
         return message
+
+    def _content(self, text: str, embed: dict | None) -> tuple[str, dict | None]:
+        """A message's cleaned text and checked embed; text may be empty only beside an embed."""
+        if embed is not None and not text.strip():
+            return "", self.check_embed(embed)
+        return clean_text(text), self.check_embed(embed)
 
     def _save(self, user: Identity, message: ChatMessage, same_target) -> tuple[ChatMessage, bool]:
         """Store ``message`` and count it against ``user``'s rate limit: ``(row, created)``.

@@ -6,6 +6,7 @@ from pydantic import Field, RootModel
 
 from .auth import MAX_LOGIN_USERNAME
 from .base import Id, Payload, Reply, Timestamp, matching
+from .charts import StreamName
 
 MAX_ROOM_NAME = 32
 #: Room names: 1-32 of a-z 0-9 _ -, starting with a letter or digit.
@@ -31,9 +32,44 @@ RoomName = Annotated[matching(ROOM_NAME_PATTERN, ROOM_NAME_RULE),
 #: A username as a client names one (unknown → not_found; the token gives one's own).
 UserName = Annotated[str, Field(max_length=MAX_LOGIN_USERNAME)]
 ClientId = Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_ID)]
-Text = Annotated[str, Field(description=f"stripped; empty is bad_request, over {MAX_TEXT} "
-                                        "characters too_large")]
+Text = Annotated[str, Field(description=f"stripped; empty is bad_request (unless the message "
+                                        f"has an embed), over {MAX_TEXT} characters too_large")]
 Page = Annotated[int, Field(ge=1, le=MAX_PAGE)]
+
+
+# -- embeds: a live chart or a run's log tail carried by a message ----------------
+
+
+class StreamEmbed(Payload):
+    """A live chart of ``stream`` (unknown stream → ``not_found``)."""
+
+    kind: Literal["stream"]
+    stream: StreamName
+
+
+class RunEmbed(Payload):
+    """A run's status and live log tail (unknown run → ``not_found``)."""
+
+    kind: Literal["run"]
+    task_id: Id
+
+
+#: What a ``message`` or ``dm`` may carry as ``embed``; unknown kinds and keys are bad_request.
+Embed = Annotated[StreamEmbed | RunEmbed, Field(discriminator="kind")]
+
+
+class SentStreamEmbed(Reply):
+    kind: Literal["stream"]
+    stream: str
+
+
+class SentRunEmbed(Reply):
+    kind: Literal["run"]
+    task_id: int
+
+
+#: A message's ``embed`` as the server sends it: null when the message has none.
+SentEmbed = Annotated[SentStreamEmbed | SentRunEmbed, Field(discriminator="kind")] | None
 
 
 class RoomRef(Payload):
@@ -46,18 +82,20 @@ class PostMessage(Payload):
     """``message``: post to a room this socket joined."""
 
     room: RoomName
-    text: Text
+    text: Text = ""
     client_id: ClientId | None = None
     annotate: bool = Field(default=False, description="draw the message on the charts "
                                                       "(an annotation)")
+    embed: Embed | None = None
 
 
 class SendDirect(Payload):
     """``dm`` (``annotate`` is refused: a DM never is an annotation)."""
 
     to: UserName
-    text: Text
+    text: Text = ""
     client_id: ClientId | None = None
+    embed: Embed | None = None
 
 
 class HistoryQuery(Payload):
@@ -98,6 +136,7 @@ class RoomMessage(Reply):
     ts: Timestamp
     client_id: str | None
     annotation: bool = Field(description="sent with annotate: drawn on the charts")
+    embed: SentEmbed
 
 
 class DirectMessage(Reply):
@@ -111,6 +150,7 @@ class DirectMessage(Reply):
     text: str
     ts: Timestamp
     client_id: str | None
+    embed: SentEmbed
 
 
 class DmNotification(Reply):

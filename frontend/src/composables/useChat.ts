@@ -7,6 +7,7 @@
 import { createSharedComposable, useDocumentVisibility, useLocalStorage } from '@vueuse/core'
 import { computed, reactive, ref } from 'vue'
 
+import { extrasPayload, needsOlderFor, type MessageExtras } from '@/lib/chatEmbeds'
 import { newClientId } from '@/lib/draftId'
 import { lastId, mergeById } from '@/lib/mergeById'
 import { jsonSerializer, stringsOr } from '@/lib/storedJson'
@@ -20,6 +21,9 @@ const DEFAULT_ROOM = 'general'
 const ROOMS_KEY = 'pulseboard.rooms'
 const KEEP_MESSAGES = 500
 const MAX_RESUME_PAGES = 10
+/** Pages of 200 read back to find a linked message (`?message=<id>`) before giving up. */
+const MAX_FIND_PAGES = 25
+
 
 export interface RoomState {
   name: string
@@ -121,15 +125,30 @@ function createChat() {
     persistRooms()
   }
 
-  async function loadOlder(name: string): Promise<void> {
+  async function loadOlder(name: string, limit = 50): Promise<void> {
     const state = rooms[name]
     if (!state) return
     const before = state.messages[0]?.id
-    const reply = await chat.request('history', { room: name, before_id: before, limit: 50 })
+    const reply = await chat.request('history', { room: name, before_id: before, limit })
     mergeById(state.messages, reply.messages)
     // Keep what was loaded: the next live message must not push it out again.
     state.keep = Math.max(KEEP_MESSAGES, state.messages.length)
     state.hasOlder = Boolean(reply.has_more)
+  }
+
+  /**
+   * Page back through room `name` (joined) until message `id` is loaded;
+   * true once it is there, false if the room has no such message.
+   */
+  async function loadUntil(name: string, id: number): Promise<boolean> {
+    for (let page = 0; page < MAX_FIND_PAGES; page++) {
+      const state = rooms[name]
+      if (!state) return false
+      const ids = state.messages.map((m) => m.id)
+      if (!needsOlderFor(ids, id, state.hasOlder)) return ids.includes(id)
+      await loadOlder(name, 200)
+    }
+    return rooms[name]?.messages.some((m) => m.id === id) ?? false
   }
 
   /** Open a DM conversation and load (or catch up on) its history. */
@@ -162,15 +181,29 @@ function createChat() {
    * Post `text` to room `name`. Pass the draft's `clientId` (lib/draftId) so
    * that retrying a send that timed out cannot store the message twice.
    */
-  async function send(name: string, text: string, clientId = newClientId(), options?: RequestOptions): Promise<void> {
-    const reply = await chat.request('message', { room: name, text, client_id: clientId }, options)
+  async function send(
+    name: string,
+    text: string,
+    clientId = newClientId(),
+    options?: RequestOptions,
+    extras: MessageExtras = {},
+  ): Promise<void> {
+    // `annotate` is the annotations' field of this payload (docs/contract.md `/chat`).
+    const payload = { room: name, text, client_id: clientId, ...extrasPayload(extras) }
+    const reply = await chat.request('message', payload, options)
     const state = rooms[name] // gone if the room was left meanwhile
     if (state) mergeById(state.messages, [reply.message], state.keep)
   }
 
   /** Send a direct message; `clientId` as for `send`. */
-  async function sendDm(peer: string, text: string, clientId = newClientId(), options?: RequestOptions): Promise<void> {
-    const reply = await chat.request('dm', { to: peer, text, client_id: clientId }, options)
+  async function sendDm(
+    peer: string,
+    text: string,
+    clientId = newClientId(),
+    options?: RequestOptions,
+    extras: Pick<MessageExtras, 'embed'> = {},
+  ): Promise<void> {
+    const reply = await chat.request('dm', { to: peer, text, client_id: clientId, ...extrasPayload(extras) }, options)
     mergeById(dm(peer).messages, [reply.message], KEEP_MESSAGES)
   }
 
@@ -244,6 +277,7 @@ function createChat() {
     join,
     leave,
     loadOlder,
+    loadUntil,
     openDm,
     refreshDirectory,
     send,

@@ -547,6 +547,15 @@ export interface RoomMessage {
    * sent with annotate: drawn on the charts
    */
   annotation: boolean
+  embed: (SentStreamEmbed | SentRunEmbed) | null
+}
+export interface SentStreamEmbed {
+  kind: 'stream'
+  stream: string
+}
+export interface SentRunEmbed {
+  kind: 'run'
+  task_id: number
 }
 /**
  * ``message``: post to a room this socket joined.
@@ -554,14 +563,29 @@ export interface RoomMessage {
 export interface PostMessage {
   room: string
   /**
-   * stripped; empty is bad_request, over 2000 characters too_large
+   * stripped; empty is bad_request (unless the message has an embed), over 2000 characters too_large
    */
-  text: string
+  text?: string
   client_id?: string | null
   /**
    * draw the message on the charts (an annotation)
    */
   annotate?: boolean
+  embed?: (StreamEmbed | RunEmbed) | null
+}
+/**
+ * A live chart of ``stream`` (unknown stream → ``not_found``).
+ */
+export interface StreamEmbed {
+  kind: 'stream'
+  stream: string
+}
+/**
+ * A run's status and live log tail (unknown run → ``not_found``).
+ */
+export interface RunEmbed {
+  kind: 'run'
+  task_id: number
 }
 /**
  * ``message``: the stored message (the first one again for a repeated ``client_id``).
@@ -576,10 +600,11 @@ export interface RoomMessageAck {
 export interface SendDirect {
   to: string
   /**
-   * stripped; empty is bad_request, over 2000 characters too_large
+   * stripped; empty is bad_request (unless the message has an embed), over 2000 characters too_large
    */
-  text: string
+  text?: string
   client_id?: string | null
+  embed?: (StreamEmbed | RunEmbed) | null
 }
 /**
  * ``dm``: the stored direct message.
@@ -601,6 +626,7 @@ export interface DirectMessage {
    */
   ts: number
   client_id: string | null
+  embed: (SentStreamEmbed | SentRunEmbed) | null
 }
 /**
  * ``history``: the ``limit`` newest before ``before_id`` (or the latest).
