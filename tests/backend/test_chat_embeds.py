@@ -39,7 +39,7 @@ def test_stream_embed_is_stored_and_carried_everywhere(server, connect):
     assert ack["ok"], ack
     message = ack["message"]
     assert message["embed"] == STREAM and message["text"] == "look at this"
-    assert set(message) == {"id", "room", "user", "text", "ts", "client_id", "embed"}
+    assert set(message) == {"id", "room", "user", "text", "ts", "client_id", "annotation", "embed"}
     events = b.wait_for("message", lambda ms: any(m["id"] == message["id"] for m in ms))
     assert events[-1] == message
 
