@@ -22,6 +22,7 @@ What they cover, per server:
 """
 
 import contextlib
+import functools
 
 from .batched_writes import BatchingWebSocket
 from .guard import warnings
@@ -50,6 +51,7 @@ def _checked(data, eio_socket):
     return data
 
 
+@functools.cache  # one class per base: a class per connection cost ~3 KB of each
 def bounded_message_class(base):
     """eventlet's ``RFC6455WebSocket.Message`` with a total size and UTF-8 close codes."""
     from eventlet.websocket import FailedConnectionError
