@@ -9,6 +9,7 @@ upgrade changes what they rely on:
 * :mod:`.guard`: every event answered, no lifecycle names, protocol errors closed.
 * :mod:`.websocket`: close codes 1002/1007/1009 and bounded fragmented messages.
 * :mod:`.batched_writes`: one write per WebSocket writer wake-up (eventlet).
+* :mod:`.direct_writes`: no parked writer greenlet per WebSocket (eventlet).
 * :mod:`.ping_timer`: one timer for every connection's pings.
 * :mod:`.polling`: every long-polling POST answered (400/411/413).
 * :mod:`.sessions`: unauthenticated sessions bounded in count and lifetime.
@@ -16,7 +17,7 @@ upgrade changes what they rely on:
 
 from dataclasses import dataclass
 
-from . import guard, ping_timer, sessions, websocket
+from . import direct_writes, guard, ping_timer, sessions, websocket
 from .packets import StrictPacket
 from .polling import PollingGuard
 
@@ -48,6 +49,7 @@ def install(app, socketio) -> Transport:
     )
     websocket.install(server.eio)
     ping_timer.install(server.eio)
+    direct_writes.install(server.eio)
     app.wsgi_app = PollingGuard(app.wsgi_app, server, socketio.sockio_mw.engineio_path)
     app.extensions["pulseboard.transport"] = transport
     return transport
