@@ -18,7 +18,8 @@ What they cover, per server:
   Socket.IO protocol error found later (``pulseboard_close`` on the
   Engine.IO socket, set by the packet guard).
 * eventlet: one ``sendall()`` per writer wake-up instead of one per packet
-  (:mod:`~pulseboard.transport.batched_writes`).
+  (:mod:`~pulseboard.transport.batched_writes`), and no deques the RFC 6455
+  socket never uses (:mod:`~pulseboard.transport.lean_websocket`).
 """
 
 import contextlib
@@ -26,6 +27,7 @@ import functools
 
 from .batched_writes import BatchingWebSocket
 from .guard import warnings
+from .lean_websocket import slim
 from .packets import ProtocolError, check_engineio_packet
 
 PROTOCOL_ERROR = 1002
@@ -80,6 +82,7 @@ class _EventletSocket:
 
     def __init__(self, ws, eio_socket):
         ws.Message = bounded_message_class(type(ws).Message)
+        slim(ws)  # two deques fewer per connection (lean_websocket)
         self._ws = ws
         self._eio_socket = eio_socket
         self._writes = BatchingWebSocket(ws, eio_socket)
