@@ -155,4 +155,5 @@ def install(eio_server) -> bool:
         return DirectWriter(cells["self"], cells["ws"], spawn_n)
 
     eio_server.start_background_task = start_background_task
+    eio_server.pulseboard_direct_writes = True  # read by websocket._EventletSocket
     return True

@@ -85,7 +85,10 @@ class _EventletSocket:
         slim(ws)  # two deques fewer per connection (lean_websocket)
         self._ws = ws
         self._eio_socket = eio_socket
-        self._writes = BatchingWebSocket(ws, eio_socket)
+        # With direct_writes the writer never polls and frames bypass send():
+        # the batching (and its poll wrapper) would only cost memory.
+        direct = getattr(eio_socket.server, "pulseboard_direct_writes", False)
+        self._writes = None if direct else BatchingWebSocket(ws, eio_socket)
 
     def __getattr__(self, name):  # _sock/socket for python-engineio's settimeout
         return getattr(self._ws, name)
@@ -100,10 +103,14 @@ class _EventletSocket:
         return data
 
     def send(self, message):
-        self._writes.send(message)
+        if self._writes is None:
+            self._ws.send(message)
+        else:
+            self._writes.send(message)
 
     def close(self):
-        self._writes.flush()  # what the writer sent last, before the close frame
+        if self._writes is not None:
+            self._writes.flush()  # what the writer sent last, before the close frame
         if self._ws.websocket_closed:
             return  # eventlet already sent its own close frame (1002/1007/1009)
         self._ws.close(close_data=_close_code(self._eio_socket))
