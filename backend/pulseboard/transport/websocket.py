@@ -26,6 +26,7 @@ import contextlib
 import functools
 
 from .batched_writes import BatchingWebSocket
+from .flat_calls import flat_websocket_class
 from .guard import warnings
 from .lean_websocket import slim
 from .packets import ProtocolError, check_engineio_packet
@@ -169,4 +170,5 @@ def install(eio_server) -> None:
     else:
         return
     # A copy: the driver's _async dict is module-level, shared by every server.
-    eio_server._async = {**eio_server._async, "websocket": guarded}
+    # The app built per upgrade is called as a bound method (flat_calls: less C stack).
+    eio_server._async = {**eio_server._async, "websocket": flat_websocket_class(guarded)}
