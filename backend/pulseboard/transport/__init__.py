@@ -12,6 +12,7 @@ upgrade changes what they rely on:
 * :mod:`.direct_writes`: no parked writer greenlet per WebSocket (eventlet).
 * :mod:`.lean_websocket`: no deques the RFC 6455 socket never uses (eventlet).
 * :mod:`.flat_calls`: WSGI layers called as bound methods (less C stack per connection).
+* :mod:`.light_pool`: no GreenThread per connection (eventlet; ``pulseboard serve`` uses it).
 * :mod:`.ping_timer`: one timer for every connection's pings.
 * :mod:`.polling`: every long-polling POST answered (400/411/413).
 * :mod:`.sessions`: unauthenticated sessions bounded in count and lifetime.
