@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.wsgi_app = ConnectionGate(app.wsgi_app, lambda token: verify_token(token, app.config),
                                   guards.sessions.is_member)
     devserver_websocket.install(app)  # `flask run`: no 500 + traceback when a WebSocket ends
+    app.wsgi_app = transport.flat_calls.flatten(app.wsgi_app)  # less C stack per WebSocket
     event_context.route_socketio_path(app, SOCKETIO_PATH)
     socketio.on_namespace(RootNamespace())  # `/` refuses connections without a token too
 

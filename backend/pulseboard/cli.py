@@ -149,6 +149,9 @@ def serve(args: argparse.Namespace) -> None:
             capacity["MAX_CONNECTIONS"], capacity["MAX_GUEST_CONNECTIONS"],
             capacity["GUEST_TIMEOUT"])
         options["max_size"] = budget.pool_size
+        # No GreenThread per connection (issue 17, transport/light_pool.py).
+        from .transport.light_pool import LightPool
+        options["custom_pool"] = LightPool(budget.pool_size)
         options["protocol"] = connections.eventlet_protocol(budget)
         options["keepalive"] = KEEPALIVE_IDLE
         options["socket_timeout"] = SOCKET_TIMEOUT

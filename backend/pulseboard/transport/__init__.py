@@ -9,6 +9,10 @@ upgrade changes what they rely on:
 * :mod:`.guard`: every event answered, no lifecycle names, protocol errors closed.
 * :mod:`.websocket`: close codes 1002/1007/1009 and bounded fragmented messages.
 * :mod:`.batched_writes`: one write per WebSocket writer wake-up (eventlet).
+* :mod:`.direct_writes`: no parked writer greenlet per WebSocket (eventlet).
+* :mod:`.lean_websocket`: no deques the RFC 6455 socket never uses (eventlet).
+* :mod:`.flat_calls`: WSGI layers called as bound methods (less C stack per connection).
+* :mod:`.light_pool`: no GreenThread per connection (eventlet; ``pulseboard serve`` uses it).
 * :mod:`.ping_timer`: one timer for every connection's pings.
 * :mod:`.polling`: every long-polling POST answered (400/411/413).
 * :mod:`.sessions`: unauthenticated sessions bounded in count and lifetime.
@@ -16,7 +20,7 @@ upgrade changes what they rely on:
 
 from dataclasses import dataclass
 
-from . import guard, ping_timer, sessions, websocket
+from . import direct_writes, flat_calls, guard, ping_timer, sessions, websocket
 from .packets import StrictPacket
 from .polling import PollingGuard
 
@@ -48,7 +52,11 @@ def install(app, socketio) -> Transport:
     )
     websocket.install(server.eio)
     ping_timer.install(server.eio)
+    direct_writes.install(server.eio)
     app.wsgi_app = PollingGuard(app.wsgi_app, server, socketio.sockio_mw.engineio_path)
+    # Bound methods, not callable instances, from here down: a WebSocket's greenlet
+    # parks under every layer, each instance costing it ~700 B of saved C stack.
+    app.wsgi_app = flat_calls.flatten(app.wsgi_app)
     app.extensions["pulseboard.transport"] = transport
     return transport
 

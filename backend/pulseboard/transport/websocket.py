@@ -18,13 +18,17 @@ What they cover, per server:
   Socket.IO protocol error found later (``pulseboard_close`` on the
   Engine.IO socket, set by the packet guard).
 * eventlet: one ``sendall()`` per writer wake-up instead of one per packet
-  (:mod:`~pulseboard.transport.batched_writes`).
+  (:mod:`~pulseboard.transport.batched_writes`), and no deques the RFC 6455
+  socket never uses (:mod:`~pulseboard.transport.lean_websocket`).
 """
 
 import contextlib
+import functools
 
 from .batched_writes import BatchingWebSocket
+from .flat_calls import flat_websocket_class
 from .guard import warnings
+from .lean_websocket import slim
 from .packets import ProtocolError, check_engineio_packet
 
 PROTOCOL_ERROR = 1002
@@ -50,6 +54,7 @@ def _checked(data, eio_socket):
     return data
 
 
+@functools.cache  # one class per base: a class per connection cost ~3 KB of each
 def bounded_message_class(base):
     """eventlet's ``RFC6455WebSocket.Message`` with a total size and UTF-8 close codes."""
     from eventlet.websocket import FailedConnectionError
@@ -78,9 +83,13 @@ class _EventletSocket:
 
     def __init__(self, ws, eio_socket):
         ws.Message = bounded_message_class(type(ws).Message)
+        slim(ws)  # two deques fewer per connection (lean_websocket)
         self._ws = ws
         self._eio_socket = eio_socket
-        self._writes = BatchingWebSocket(ws, eio_socket)
+        # With direct_writes the writer never polls and frames bypass send():
+        # the batching (and its poll wrapper) would only cost memory.
+        direct = getattr(eio_socket.server, "pulseboard_direct_writes", False)
+        self._writes = None if direct else BatchingWebSocket(ws, eio_socket)
 
     def __getattr__(self, name):  # _sock/socket for python-engineio's settimeout
         return getattr(self._ws, name)
@@ -95,10 +104,14 @@ class _EventletSocket:
         return data
 
     def send(self, message):
-        self._writes.send(message)
+        if self._writes is None:
+            self._ws.send(message)
+        else:
+            self._writes.send(message)
 
     def close(self):
-        self._writes.flush()  # what the writer sent last, before the close frame
+        if self._writes is not None:
+            self._writes.flush()  # what the writer sent last, before the close frame
         if self._ws.websocket_closed:
             return  # eventlet already sent its own close frame (1002/1007/1009)
         self._ws.close(close_data=_close_code(self._eio_socket))
@@ -157,4 +170,5 @@ def install(eio_server) -> None:
     else:
         return
     # A copy: the driver's _async dict is module-level, shared by every server.
-    eio_server._async = {**eio_server._async, "websocket": guarded}
+    # The app built per upgrade is called as a bound method (flat_calls: less C stack).
+    eio_server._async = {**eio_server._async, "websocket": flat_websocket_class(guarded)}

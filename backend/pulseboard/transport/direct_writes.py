@@ -1,0 +1,159 @@
+"""No parked writer greenlet per WebSocket (eventlet): a writer only while there is a write.
+
+python-engineio 4.15's ``Socket._websocket_handler`` starts a writer task
+for every WebSocket that loops on ``self.poll()``, i.e. blocks in its
+engine.io queue's ``get()`` with a timeout. Under eventlet that is a parked
+greenlet per connection, holding its saved C stack, a page or more of
+CPython's frame stack, a ``Timeout`` and hub timer, its ``GreenThread``'s
+event and exit deque, and the ``Queue`` it waits on (~10 KB per idle client).
+
+:func:`install` wraps the server's ``start_background_task``: when the task
+is that writer (for a WebSocket of :mod:`.websocket`'s eventlet transport),
+a :class:`DirectWriter` takes its place. It replaces the engine.io socket's
+``queue``: ``put(packet)`` packs the frame and keeps it, and the first put
+since the last write spawns a short-lived greenlet that writes everything
+kept in one ``sendall()`` and ends; ``put(None)`` (python-engineio's
+"stop the writer") writes what is kept and closes the WebSocket, as the
+writer did; ``join()`` waits for that. So an idle client holds no writer
+greenlet and no queue, and the batching of :mod:`.batched_writes` holds:
+whatever was put before the writing greenlet runs leaves in one write (the
+frames of one hub tick, or a handler's message and its ack, in one segment).
+
+What changes beside memory: the writer's ``poll()`` closed a WebSocket
+that had nothing to send for ``ping_interval + ping_timeout``; the reader's
+socket timeout (the same span, set by python-engineio on the socket) still
+closes a client that sends nothing, which is what a client that stops
+answering pings does. Pinned by tests/backend/test_direct_writes.py; the same
+change upstream is in docs/upstream.md.
+"""
+
+import logging
+
+log = logging.getLogger(__name__)
+
+#: python-engineio's writer task, as ``Socket._websocket_handler`` defines it.
+WRITER_QUALNAME = "Socket._websocket_handler.<locals>.writer"
+
+
+class DirectWriter:
+    """The engine.io socket's queue and writer task in one, with no greenlet while idle.
+
+    :param eio_socket: python-engineio's ``Socket`` (its ``queue`` is taken over).
+    :param ws: :mod:`.websocket`'s ``_EventletSocket`` the writer would send on.
+    """
+
+    __slots__ = ("_closed", "_done", "_frames", "_spawn", "_stopping", "_writing", "_ws")
+
+    def __init__(self, eio_socket, ws, spawn):
+        self._ws = ws
+        self._frames: list[bytes] = []
+        self._writing = False  # a writing greenlet is scheduled or running
+        self._stopping = False  # put(None) seen: write what is kept, then close
+        self._closed = False
+        self._done = None  # an Event, made only when join() has to wait
+        self._spawn = spawn
+        queued = eio_socket.queue
+        eio_socket.queue = self
+        while not queued.empty():  # what was queued before the upgrade (OPEN, NOOP...)
+            self.put(queued.get_nowait())
+        if queued.getting():  # a long-poll still waiting on the old queue: end it
+            from engineio import packet
+
+            queued.put(packet.Packet(packet.NOOP))
+
+    # -- the engine.io queue's interface (put / task_done / join / empty) ------------
+
+    def put(self, pkt, block=True, timeout=None) -> None:
+        """Keep ``pkt``'s frame (``None``: close after the kept frames); schedule a write."""
+        if self._closed or self._stopping:
+            return
+        if pkt is None:
+            self._stopping = True
+        else:
+            ws = self._ws._ws
+            self._frames.append(ws._pack_message(pkt.encode(), masked=ws.client))
+        if not self._writing:
+            self._writing = True
+            self._spawn(self._write)
+
+    def task_done(self) -> None:
+        """Nothing to count: python-engineio's ``poll()`` is not used on a WebSocket."""
+
+    def empty(self) -> bool:
+        """True when no frame waits to be written."""
+        return not self._frames
+
+    def join(self) -> None:
+        """Return once the kept frames are written (after ``put(None)``: and the socket closed)."""
+        if self._writing:
+            from eventlet.event import Event
+
+            if self._done is None:
+                self._done = Event()
+            self._done.wait()
+        elif self._stopping:
+            self._close()
+
+    # -- the writing greenlet ---------------------------------------------------------
+
+    def _write(self) -> None:
+        try:
+            while self._frames and not self._closed:
+                frames, self._frames = self._frames, []
+                data = frames[0] if len(frames) == 1 else b"".join(frames)
+                ws = self._ws._ws
+                with ws._sendlock:
+                    try:
+                        ws.socket.sendall(data)
+                    except OSError as exc:  # the writer's ``except: break``: close
+                        log.debug("WebSocket write failed: %s", exc)
+                        self._frames.clear()
+                        self._stopping = True
+            if self._stopping:
+                self._close()
+        finally:
+            self._writing = False
+            if self._done is not None:
+                self._done.send(None)
+                self._done = None
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._frames.clear()
+        try:
+            self._ws.close()  # the writer's last act: wakes the reader, which then cleans up
+        except OSError as exc:
+            log.debug("WebSocket close failed: %s", exc)
+
+
+def _writer_cells(target) -> dict | None:
+    """The writer closure's ``self`` (engine.io socket) and ``ws``, if ``target`` is it."""
+    if getattr(target, "__qualname__", "") != WRITER_QUALNAME:
+        return None
+    code, cells = target.__code__, target.__closure__ or ()
+    if set(code.co_freevars) != {"self", "ws"} or len(cells) != 2:
+        return None
+    return dict(zip(code.co_freevars, (c.cell_contents for c in cells), strict=True))
+
+
+def install(eio_server) -> bool:
+    """Give ``eio_server``'s eventlet WebSockets a :class:`DirectWriter`; False if not eventlet."""
+    if eio_server.async_mode != "eventlet":
+        return False
+    from eventlet import spawn_n
+
+    from .websocket import _EventletSocket
+
+    start = eio_server.start_background_task
+
+    def start_background_task(target, *args, **kwargs):
+        cells = _writer_cells(target)
+        if cells is None or args or kwargs or not isinstance(cells["ws"], _EventletSocket):
+            return start(target, *args, **kwargs)
+        return DirectWriter(cells["self"], cells["ws"], spawn_n)
+
+    eio_server.start_background_task = start_background_task
+    eio_server.pulseboard_direct_writes = True  # read by websocket._EventletSocket
+    return True

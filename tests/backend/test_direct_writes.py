@@ -1,0 +1,209 @@
+"""No parked writer greenlet per WebSocket (pulseboard.transport.direct_writes).
+
+A real python-socketio server under eventlet runs in a child process with
+Pulseboard's WebSocket transport and ping timer, with or without the direct
+writes; real python-socketio clients connect (over WebSocket, or polling
+then upgrading), stay idle across several ping intervals, receive bursts and
+are disconnected by the server. The child counts its greenlets and the
+``sendall()`` calls of a burst.
+"""
+
+import inspect
+import subprocess
+import sys
+import textwrap
+import time
+
+import engineio
+import socketio
+
+from pulseboard.transport import direct_writes
+
+CLIENTS = 20
+BURST = 10
+PING_INTERVAL = 1.0
+PING_TIMEOUT = 2.0  # generous: the clients share two busy cores
+
+SERVER_SCRIPT = textwrap.dedent(f"""
+    import eventlet
+    eventlet.monkey_patch()
+    import gc, sys
+    import greenlet
+    import socketio
+    from eventlet import greenio, wsgi
+    from pulseboard.transport import direct_writes, ping_timer, websocket
+
+    server = socketio.Server(async_mode="eventlet", ping_interval={PING_INTERVAL},
+                             ping_timeout={PING_TIMEOUT})
+    websocket.install(server.eio)
+    ping_timer.install(server.eio)
+    if sys.argv[1] == "direct":
+        direct_writes.install(server.eio)
+    writes = []
+    plain_sendall = greenio.GreenSocket.sendall
+
+    def counted_sendall(sock, data, *args):
+        writes.append(len(data))
+        return plain_sendall(sock, data, *args)
+
+    @server.on("census")
+    def census(sid):
+        gc.collect()
+        alive = [g for g in gc.get_objects() if isinstance(g, greenlet.greenlet) and not g.dead]
+        return {{"greenlets": len(alive), "connected": len(server.eio.sockets)}}
+
+    @server.on("burst")
+    def burst(sid):
+        writes.clear()
+        greenio.GreenSocket.sendall = counted_sendall
+        for i in range({BURST}):  # queued without yielding: one write
+            server.emit("m", i, to=sid)
+        return "ack"  # python-socketio sends the ack after the burst, in the same turn
+
+    @server.on("report")
+    def report(sid):
+        greenio.GreenSocket.sendall = plain_sendall
+        return writes
+
+    @server.on("kick")
+    def kick(sid):
+        server.emit("bye", to=sid)
+        server.disconnect(sid)
+
+    listener = eventlet.listen(("127.0.0.1", 0))
+    print(listener.getsockname()[1], flush=True)
+    eventlet.spawn_after(60, sys.exit)  # never outlives a broken test
+    wsgi.server(listener, socketio.WSGIApp(server), log_output=False)
+""")
+
+
+class Child:
+    """The server script in a child process; ``url`` once it listens."""
+
+    def __init__(self, mode: str):
+        self.process = subprocess.Popen([sys.executable, "-c", SERVER_SCRIPT, mode],
+                                        stdout=subprocess.PIPE, text=True)
+        self.url = f"http://127.0.0.1:{int(self.process.stdout.readline())}"
+
+    def client(self, transports=("websocket",)) -> socketio.Client:
+        client = socketio.Client(reconnection=False)
+        client.connect(self.url, transports=list(transports))
+        return client
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait(timeout=10)
+
+
+def _wait_for(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def _idle_census(mode: str) -> tuple[dict, int]:
+    child, clients = Child(mode), []
+    try:
+        clients = [child.client() for _ in range(CLIENTS)]
+        time.sleep(4 * PING_INTERVAL)  # pings (written by the writer) kept them connected
+        up = sum(client.connected for client in clients)
+        return clients[0].call("census", timeout=10), up
+    finally:
+        for client in clients:
+            client.disconnect()
+        child.stop()
+
+
+def test_idle_websockets_hold_no_writer_greenlet():
+    upstream, up_upstream = _idle_census("upstream")
+    direct, up_direct = _idle_census("direct")
+    assert up_upstream == up_direct == CLIENTS
+    assert upstream["connected"] == direct["connected"] == CLIENTS
+    # python-engineio parks a writer greenlet per WebSocket; the direct writes none.
+    assert upstream["greenlets"] - direct["greenlets"] >= CLIENTS - 2, (upstream, direct)
+
+
+def _burst(child: Child, transports) -> tuple[list, object, list]:
+    received = []
+    client = socketio.Client(reconnection=False)
+    client.on("m", received.append)
+    client.connect(child.url, transports=list(transports))
+    try:
+        if "polling" in transports:
+            _wait_for(lambda: client.transport() == "websocket")
+        ack = client.call("burst", timeout=10)
+        _wait_for(lambda: len(received) >= BURST)
+        return received, ack, client.call("report", timeout=10)
+    finally:
+        client.disconnect()
+
+
+def test_a_burst_and_its_ack_leave_in_one_write_in_order():
+    child = Child("direct")
+    try:
+        received, ack, writes = _burst(child, ["websocket"])
+        assert received == list(range(BURST)) and ack == "ack"
+        assert len(writes) == 1, writes  # ten messages and the ack: one segment
+        # After an upgrade from long-polling, the same.
+        received, ack, writes = _burst(child, ["polling", "websocket"])
+        assert received == list(range(BURST)) and ack == "ack"
+        assert len(writes) == 1, writes
+    finally:
+        child.stop()
+
+
+def test_a_server_disconnect_writes_what_was_sent_then_closes_and_frees_the_socket():
+    child = Child("direct")
+    try:
+        watcher = child.client()
+        kicked, got = child.client(), []
+        kicked.on("bye", lambda: got.append("bye"))
+        kicked.emit("kick")
+        _wait_for(lambda: not kicked.connected)
+        assert got == ["bye"]  # written before the close
+        _wait_for(lambda: watcher.call("census", timeout=10)["connected"] == 1)
+        # A client that leaves by itself is freed too, and the server keeps serving.
+        child.client().disconnect()
+        _wait_for(lambda: watcher.call("census", timeout=10)["connected"] == 1)
+        watcher.disconnect()
+    finally:
+        child.stop()
+
+
+# -- upstream behaviour the direct writes rely on ----------------------------------
+
+
+def _writer_code():
+    codes = [c for c in engineio.socket.Socket._websocket_handler.__code__.co_consts
+             if inspect.iscode(c) and c.co_name == "writer"]
+    assert len(codes) == 1
+    return codes[0]
+
+
+def test_upstream_engineio_starts_one_writer_task_per_websocket_that_polls_the_queue():
+    """Covered by direct_writes: the writer task is recognised and replaced."""
+    writer = _writer_code()
+    assert writer.co_qualname == direct_writes.WRITER_QUALNAME
+    assert set(writer.co_freevars) == {"self", "ws"}
+    handler = inspect.getsource(engineio.socket.Socket._websocket_handler)
+    assert "writer_task = self.server.start_background_task(writer)" in handler
+    assert "packets = self.poll()" in handler and "ws.send(pkt.encode())" in handler
+    assert "ws.close()" in handler  # the writer closes the WebSocket when it stops
+    assert "self.queue.put(None)" in handler and "writer_task.join()" in handler
+    # The engine.io socket reaches its writer through its queue only.
+    send = inspect.getsource(engineio.socket.Socket.send)
+    assert "self.queue.put(pkt)" in send
+    close = inspect.getsource(engineio.socket.Socket.close)
+    assert "self.queue.put(None)" in close and "self.queue.join()" in close
+
+
+def test_upstream_eventlet_queue_and_websocket_as_direct_writes_expects():
+    """Covered by direct_writes: the old queue is drained; frames packed and locked as eventlet."""
+    from eventlet.queue import Queue
+    from eventlet.websocket import RFC6455WebSocket
+
+    assert all(hasattr(Queue, name) for name in ("empty", "get_nowait", "getting"))
+    parameters = list(inspect.signature(RFC6455WebSocket._pack_message).parameters)
+    assert parameters[:3] == ["self", "message", "masked"]
+    assert "self._sendlock" in inspect.getsource(RFC6455WebSocket._send)
