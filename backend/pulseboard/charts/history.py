@@ -43,8 +43,10 @@ FLUSH_INTERVAL = 1.0
 MAX_BUFFERED = 200_000
 #: Rows per INSERT executemany, each its own transaction: under eventlet a long
 #: SQLite write would stall every greenlet, and yielding inside a transaction
-#: would leave the write lock held while another greenlet waits on it.
-CHUNK_ROWS = 5_000
+#: would leave the write lock held while another greenlet waits on it. 1,000, not
+#: 5,000: the ingest scenario at 100,000 lines/s gave subscribers' p99 126 / 217 ms
+#: against 226 / 270 ms (docs/benchmarks.md, "Line-protocol ingest").
+CHUNK_ROWS = 1_000
 #: A full buffer is logged at most this often (seconds); every drop is counted.
 WARN_EVERY = 60.0
 #: Seconds a flush waits for the buffer's lock (held only for list appends).
