@@ -15,8 +15,8 @@ import { useLocalStorage } from '@vueuse/core'
 import { computed, onScopeDispose, reactive, ref, watch, type ShallowRef } from 'vue'
 
 import { cancelFrameTrigger, frameRef, triggerOnFrame } from '@/lib/frameRef'
-import { HistoryLoader, type HistoryRange, type HistoryStatus, type HistoryWant } from '@/lib/historyLoader'
-import { HistorySeries, type HistoryReply } from '@/lib/historySeries'
+import { HistoryLoader, type HistoryStatus, type HistoryWant } from '@/lib/historyLoader'
+import { HistorySeries } from '@/lib/historySeries'
 import { PointWindow } from '@/lib/pointWindow'
 import { jsonSerializer, stringsOr } from '@/lib/storedJson'
 import type { StreamInfo } from '@/types/contract'
@@ -26,11 +26,6 @@ const SELECTION_KEY = 'pulseboard.dashboard.streams'
 const INFOS_KEY = 'pulseboard.dashboard.infos'
 export const DEFAULT_STREAMS = ['system.cpu', 'system.memory', 'demo.sine', 'demo.random']
 export type { HistoryStatus, HistoryWant }
-
-/** The `history` query (docs/contract.md, `/charts`). */
-export interface HistoryQuery extends HistoryRange {
-  stream: string
-}
 
 interface HistoryState {
   series: ShallowRef<HistorySeries>
@@ -52,11 +47,6 @@ export function useCharts() {
   const histories = new Map<string, HistoryState>()
   /** Per stream: whether its history is loading, and the last fetch's error. */
   const historyStatus = reactive<Record<string, HistoryStatus>>({})
-  // `history` is H's event: typed by hand until the generated contract has it.
-  const requestHistory = charts.request.bind(charts) as unknown as (
-    event: 'history',
-    payload: HistoryQuery,
-  ) => Promise<HistoryReply & { ok: true; stream: string }>
   onScopeDispose(() => {
     windows.forEach(cancelFrameTrigger)
     histories.forEach(dropHistory)
@@ -83,7 +73,7 @@ export function useCharts() {
     if (!state) {
       const series = frameRef(new HistorySeries(PointWindow.forStream(infoOf(name)).gapMs))
       const loader = new HistoryLoader(series.value, {
-        request: (range) => requestHistory('history', { stream: name, ...range }),
+        request: (range) => charts.request('history', { stream: name, ...range }),
         loaded: () => triggerOnFrame(series),
         status: (status) => {
           historyStatus[name] = status
