@@ -10,7 +10,7 @@ import { setApiBase } from '@/lib/api'
 import { resetConnections } from '@/lib/connection'
 import type { Annotation } from '@/types/contract'
 import { MAX_ANNOTATION_RANGE_MS } from '@/types/contract.limits.gen'
-import { covers, extend, ordered, requestRange, union, useAnnotations } from './useAnnotations'
+import { afterFetch, covers, extend, missing, ordered, requestRange, union, useAnnotations } from './useAnnotations'
 import { connectSessionToSockets, useSession } from './useSession'
 import { useSocket } from './useSocket'
 
@@ -55,6 +55,40 @@ describe('the ranges the store fetches', () => {
     expect(extend(null, { from: 5, to: 9 })).toEqual({ from: 5, to: 9 })
     expect(extend({ from: 5, to: 9 }, { from: 8, to: 20 })).toEqual({ from: 5, to: 20 })
     expect(extend({ from: 5, to: 9 }, { from: 30, to: 40 })).toEqual({ from: 30, to: 40 })
+  })
+
+  it('after a distant pan, no longer counts the time between it and now as loaded', () => {
+    const now = 100 * 86_400_000
+    const day = 86_400_000
+    let state = afterFetch({ loaded: null, followsNow: false }, requestRange({ from: now - 60_000, to: now }, now), { annotations: [], truncated: false }, now)
+    expect(state.followsNow).toBe(true)
+    const distant = requestRange({ from: now - 20 * day, to: now - 20 * day + 60_000 }, now)
+    state = afterFetch(state, distant, { annotations: [], truncated: false }, now)
+    expect(state).toEqual({ loaded: distant, followsNow: false })
+    expect(covers(state.loaded, { from: now - 3 * day, to: now - 3 * day + 60_000 }, state.followsNow)).toBe(false)
+    // Panning back to live and on to the past from there joins up and follows now again.
+    const live = requestRange({ from: now - 60_000, to: now }, now)
+    state = afterFetch(state, live, { annotations: [], truncated: false }, now)
+    expect(state).toEqual({ loaded: live, followsNow: true })
+    state = afterFetch(state, { from: live.from - day, to: live.from }, { annotations: [], truncated: false }, now)
+    expect(state).toEqual({ loaded: { from: live.from - day, to: now }, followsNow: true })
+  })
+
+  it('counts only the returned part of a truncated answer as loaded, and reads the older part next', () => {
+    const now = 1_000_000
+    const range = { from: 100_000, to: now }
+    const state = afterFetch({ loaded: null, followsNow: false }, range, { annotations: [at('a', 600_000), at('b', 700_000)], truncated: true }, now)
+    expect(state).toEqual({ loaded: { from: 600_000, to: now }, followsNow: true })
+    expect(covers(state.loaded, { from: 200_000, to: now }, state.followsNow)).toBe(false)
+    expect(missing(state, requestRange({ from: 200_000, to: now }, now))).toEqual({ from: 0, to: 600_000 }) // padded
+    const older = afterFetch(state, { from: 100_000, to: 600_000 }, { annotations: [at('c', 150_000)], truncated: false }, now)
+    expect(older).toEqual({ loaded: { from: 100_000, to: now }, followsNow: true })
+    // Every returned annotation at the range's end: nothing older can be read of it.
+    const stuck = afterFetch({ loaded: null, followsNow: false }, { from: 0, to: 500 }, { annotations: [at('d', 500)], truncated: true }, now)
+    expect(stuck.loaded).toEqual({ from: 0, to: 500 })
+    // A range not below what was loaded is asked for as it is.
+    expect(missing(state, { from: 650_000, to: now })).toEqual({ from: 650_000, to: now })
+    expect(missing({ loaded: null, followsNow: false }, range)).toEqual(range)
   })
 
   it('orders oldest first and keeps the newest', () => {
@@ -140,5 +174,22 @@ describe('useAnnotations', () => {
     const found = sine.list().find((a) => a.id === `chat:${pushed.message.id}`) as Annotation
     store.open(found)
     expect(opened).toEqual([`/chat/room/general?message=${pushed.message.id}`])
+  })
+
+  it('after live and a distant pan, reads a range in between', async () => {
+    store.sourceFor('demo.sine').gone?.()
+    store.sourceFor('system.cpu').gone?.()
+    const pan = store.sourceFor('test.pan')
+    const day = 86_400_000
+    const now = Date.now()
+    pan.visible?.(now - 60_000, now)
+    await new Promise((r) => setTimeout(r, 400))
+    requests = []
+    pan.visible?.(now - 20 * day, now - 20 * day + 60_000)
+    await waitFor(() => requests.length === 1, 10_000, 'the distant request')
+    pan.visible?.(now - 3 * day, now - 3 * day + 60_000)
+    await waitFor(() => requests.length === 2, 10_000, 'the request in between')
+    expect(requests[1].from).toBeLessThanOrEqual(now - 3 * day)
+    expect(requests[1].to).toBeGreaterThanOrEqual(now - 3 * day + 60_000)
   })
 })

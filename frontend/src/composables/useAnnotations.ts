@@ -78,6 +78,45 @@ export function extend(loaded: TimeRange | null, fetched: TimeRange): TimeRange 
   return fetched
 }
 
+/** What the store holds: the range it read and whether pushes keep it current from there on. */
+export interface LoadedState {
+  loaded: TimeRange | null
+  followsNow: boolean
+}
+
+/**
+ * The part of `range` still to read: when what was loaded holds its newer end (a truncated
+ * answer left the older part out, or the view widened into the past), only what lies before
+ * `loaded.from`, so each request brings older annotations instead of the same newest ones.
+ */
+export function missing(state: LoadedState, range: TimeRange): TimeRange {
+  const { loaded, followsNow } = state
+  if (loaded && range.from < loaded.from && range.to >= loaded.from && (followsNow || range.to <= loaded.to)) {
+    return { from: range.from, to: loaded.from }
+  }
+  return range
+}
+
+/**
+ * What the store holds after reading `range`. A truncated answer (the newest MAX_ANNOTATIONS
+ * of the range) holds only `[oldest returned t, to]`: the older part is read next. When the
+ * read range does not touch what was loaded it replaces it, and so does "follows now": a
+ * distant range read after the live one says nothing about the time in between.
+ */
+export function afterFetch(
+  state: LoadedState,
+  range: TimeRange,
+  reply: { annotations: readonly Annotation[]; truncated: boolean },
+  now: number,
+): LoadedState {
+  const oldest = reply.annotations[0]?.t
+  // All the answer's annotations at `to` itself: nothing older can be read of this range.
+  const got = reply.truncated && oldest !== undefined && oldest < range.to ? { from: Math.max(range.from, oldest), to: range.to } : range
+  const loaded = extend(state.loaded, got)
+  const joined = loaded !== got
+  return { loaded, followsNow: (joined && state.followsNow) || got.to >= now - NOW_SLACK_MS }
+}
+
 /**
  * The annotations of a view's charts. `navigate` opens a link's path (by
  * default the router's `push`; call it in a component's setup then).
@@ -139,12 +178,11 @@ export function useAnnotations(options: { navigate?: (path: string) => void } = 
   async function fetchNow() {
     const want = wanted()
     if (!want || inFlight || !charts.connected.value || covers(loaded, want, followsNow)) return
-    const range = requestRange(want, Date.now())
+    const range = missing({ loaded, followsNow }, requestRange(want, Date.now()))
     inFlight = true
     try {
       const reply = await charts.request('annotations', range)
-      loaded = extend(loaded, range)
-      followsNow = followsNow || range.to >= Date.now() - NOW_SLACK_MS
+      ;({ loaded, followsNow } = afterFetch({ loaded, followsNow }, range, reply, Date.now()))
       error.value = null
       add(reply.annotations)
     } catch (err) {
