@@ -1,11 +1,12 @@
 // useStreamEmbed and useRunEmbed against the real backend (tasks from test-support/vitest-backend.ts).
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
-import { effectScope, ref, type EffectScope } from 'vue'
+import { effectScope, nextTick, ref, type EffectScope } from 'vue'
 
 import { registerUser } from '../../test-support/backend'
 import { waitFor } from '../../test-support/wait'
 import { configureConnection, resetConnections } from '@/lib/connection'
 import { useRunEmbed } from './useRunEmbed'
+import { useSocket } from './useSocket'
 import { useStreamEmbed } from './useStreamEmbed'
 import { useTasks } from './useTasks'
 
@@ -44,6 +45,23 @@ async function eventually(check: () => Promise<boolean>, what: string) {
 }
 
 describe('useStreamEmbed', () => {
+  // First in the file: the stream list is not read yet, so subscribing waits for it.
+  it('leaves no subscription when the embed leaves the screen while it reads the stream list', async () => {
+    connect()
+    const visible = ref(false)
+    const [embed, charts] = scope.run(() => [useStreamEmbed('demo.sine', visible), useSocket('/charts')] as const)!
+    await waitFor(() => charts.connected.value, 10_000, '/charts connected')
+    await eventually(async () => (await subscribers('demo.sine')) === 0, 'no subscriber yet')
+    visible.value = true
+    await nextTick() // subscribe() starts: it asks for the stream list first
+    visible.value = false
+    await nextTick() // release() before the list's answer: nothing to hold any more
+    await waitFor(() => embed.info.value.label !== 'demo.sine', 10_000, 'the stream list')
+    await new Promise((r) => setTimeout(r, 500))
+    expect(await subscribers('demo.sine')).toBe(0)
+    expect(embed.live.value).toBe(false)
+  })
+
   it('subscribes only while some embed of the stream is visible, and shares one subscription', async () => {
     connect()
     const first = ref(false)

@@ -28,6 +28,8 @@ export function useStreamEmbed(name: string, visible: Readonly<Ref<boolean>>) {
   const series = frameRef(new HistorySeries(window.value.gapMs))
   const error = ref<string | null>(null)
   const holding = ref(false)
+  /** Bumped by every subscribe and release: a subscribe that is no longer the latest stops. */
+  let generation = 0
 
   async function loadInfo() {
     infos ??= charts.request('streams', {}).then(
@@ -52,22 +54,33 @@ export function useStreamEmbed(name: string, visible: Readonly<Ref<boolean>>) {
   async function subscribe() {
     if (!holding.value) holders.hold(name)
     holding.value = true
+    const mine = ++generation
     try {
       await loadInfo().catch(() => undefined) // the chart still works without a label
+      // Left the screen meanwhile: release() already let go; subscribing now would leak.
+      if (mine !== generation) return
       const reply = await charts.request('subscribe', { stream: name })
-      if (!holding.value) return
+      if (mine !== generation) {
+        // Released while the subscribe was in flight; the server may handle the events out of
+        // order (one greenlet each), so unsubscribe again unless another embed holds the stream.
+        if (holders.count(name) === 0 && charts.connected.value) {
+          void charts.request('unsubscribe', { stream: name }).catch(() => undefined)
+        }
+        return
+      }
       if (window.value.merge(reply.points)) triggerOnFrame(window)
       series.value.resetRecent(reply.points)
       triggerOnFrame(series)
       error.value = null
     } catch (err) {
-      error.value = sentence(err)
+      if (mine === generation) error.value = sentence(err)
     }
   }
 
   function release() {
     if (!holding.value) return
     holding.value = false
+    generation++
     if (holders.release(name) && charts.connected.value) {
       void charts.request('unsubscribe', { stream: name }).catch(() => undefined)
     }
