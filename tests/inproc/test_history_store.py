@@ -9,6 +9,7 @@ from pulseboard.charts.models import ChartPoint, ChartRollup, ChartRollupMark
 from pulseboard.debug.models import DebugMessage
 from pulseboard.extensions import db, socketio
 from pulseboard.tasks.models import LogLine, TaskRun
+from pulseboard.wire import now_ms
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -223,3 +224,29 @@ def test_a_flush_interrupted_between_chunks_writes_each_point_once(clean, monkey
     assert w.flush() == 3  # the first chunk; the interruption wrote the other five
     assert interrupted == [5] and w.pending() == 0
     assert history.read("s", 0, 100, 100) == (0, [[t, float(t)] for t in range(8)])
+
+
+def test_seeded_points_are_not_taken_for_the_level_now(clean):
+    """A window seeded from stored history shows the past; ``latest`` (alerts) skips it.
+
+    An alert rule reading an hours-old stored point as fresh would resolve an
+    ``absent`` alert or fire a threshold on stale data when a chart is opened.
+    """
+    from pulseboard.charts.models import PublishedStream
+
+    charts = clean.extensions["pulseboard"].charts
+    name = f"app.seeded{NOW}"
+    old = now_ms() - HOUR
+    if db.session.get(PublishedStream, name) is None:
+        db.session.add(PublishedStream(name=name, unit=""))
+    db.session.execute(db.insert(ChartPoint), [{"stream": name, "t": old + i, "value": float(i)}
+                                               for i in range(3)])
+    db.session.commit()
+    stream = charts.lookup(name)
+    charts._seed(stream)  # what the first subscribe does
+    assert list(stream.window) == [[old, 0.0], [old + 1, 1.0], [old + 2, 2.0]]
+    assert charts.latest(name) == []
+    fresh = [[now_ms(), 5.0]]
+    charts.publish(name, fresh)
+    assert charts.latest(name) == fresh
+    assert charts.latest(name, after_t=fresh[0][0]) == []
