@@ -250,3 +250,42 @@ def test_seeded_points_are_not_taken_for_the_level_now(clean):
     charts.publish(name, fresh)
     assert charts.latest(name) == fresh
     assert charts.latest(name, after_t=fresh[0][0]) == []
+
+
+def test_a_sweep_over_more_rows_than_a_batch_handles_each_once(clean, monkeypatch):
+    """Bounded rounds (small here): roll-up windows of ids, batched deletes, yields between.
+
+    One unbounded statement over a backlog would stall the worker's greenlets
+    for seconds; in rounds every point is still rolled up once, every old row deleted.
+    """
+    monkeypatch.setattr(history, "ROLLUP_IDS", 7, raising=False)
+    monkeypatch.setattr(retention, "DELETE_ROWS", 4, raising=False)
+    pauses = []
+    monkeypatch.setattr(retention, "pause", lambda: pauses.append(None), raising=False)
+    config = {**clean.config, "CHART_RAW_HOURS": 6, "CHART_RETENTION_HOURS": 24,
+              "TASK_LOG_RETENTION_DAYS": 30}
+    w = writer(clean)
+    old = NOW - 7 * HOUR
+    w.add("s", [[old + i * 1000, float(i)] for i in range(120)])
+    w.add("s", [[NOW - HOUR, 5.0]])
+    w.add("gone", [[NOW - 25 * HOUR + i, 1.0] for i in range(9)])  # past retention
+    w.flush()
+    run = TaskRun(name="old", status="succeeded", steps=[], created_at=0,
+                  finished_at=NOW - 31 * DAY, line_count=10)
+    db.session.add(run)
+    db.session.flush()
+    db.session.add_all([LogLine(task_id=run.id, seq=i, ts=0, stream="stdout", text="x")
+                        for i in range(1, 11)])
+    db.session.commit()
+
+    done = retention.sweep(config, NOW)
+    assert (done["chart_expired"], done["chart_rolled"], done["chart_raw_deleted"],
+            done["task_log_lines"]) == (9, 121, 120, 10)
+    assert rollups() == [("s", old, 29.5, 0, 59, 60), ("s", old + 60_000, 89.5, 60, 119, 60),
+                         ("s", NOW - HOUR, 5.0, 5, 5, 1)]
+    assert raw_count() == 1 and db.session.scalar(select(func.count()).select_from(LogLine)) == 0
+    # 121 ids in windows of 7, 120 + 9 + 10 rows in batches of 4: many rounds, a yield each.
+    assert len(pauses) >= 121 // 7 + 120 // 4
+    again = retention.sweep(config, NOW)
+    assert (again["chart_rolled"], again["chart_raw_deleted"], again["task_log_lines"]) == (0, 0,
+                                                                                            0)
