@@ -24,6 +24,10 @@ from .wire import now_ms
 log = logging.getLogger(__name__)
 
 HOUR_MS = 3_600_000
+#: Rows one retention DELETE removes at most: each batch is its own statement and
+#: transaction, with a yield between, so a large backlog never stalls the worker
+#: (an eventlet greenlet blocked on one long statement stalls every socket on it).
+DELETE_ROWS = 10_000
 DAY_MS = 24 * HOUR_MS
 LEASE_NAME = "retention"
 
@@ -46,6 +50,37 @@ def sweep(config, now: int) -> dict:
     db.session.commit()
     return {**{f"chart_{key}": value for key, value in charts.items()},
             "task_log_lines": lines, "debug_messages": messages}
+
+
+def pause() -> None:
+    """Let the worker's other greenlets run between two rounds of a sweep."""
+    from .extensions import socketio
+
+    socketio.sleep(0)
+
+
+def delete_in_batches(table, key_columns: tuple, condition, rows: int | None = None) -> int:
+    """Delete the rows of ``table`` matching ``condition``, committing every batch.
+
+    At most ``rows`` (:data:`DELETE_ROWS`) rows per ``DELETE ... WHERE key IN
+    (SELECT key ... LIMIT rows)``, which both SQLite and Postgres run; rows
+    are picked by ``key_columns`` (the primary key). Returns the rows deleted.
+    """
+    from sqlalchemy import delete, select, tuple_
+
+    from .extensions import db
+
+    rows = rows or DELETE_ROWS
+    key = key_columns[0] if len(key_columns) == 1 else tuple_(*key_columns)
+    total = 0
+    while True:
+        batch = select(*key_columns).where(condition).limit(rows)
+        done = db.session.execute(delete(table).where(key.in_(batch))).rowcount
+        db.session.commit()
+        total += done
+        if done < rows:
+            return total
+        pause()
 
 
 class RetentionSweeper:

@@ -163,9 +163,12 @@ def test_the_sweep_rolls_up_and_deletes_on_a_running_server(tmp_path):
     """Short retention settings: the sweeper of ``pulseboard serve`` does its rounds."""
     from support.tasks import start_server
 
+    # 15 s: long enough to see the log and the message before they go on a slow,
+    # shared CI machine; the sweep that deletes them is waited for below.
+    retention = str(15 / 86_400)
     server = start_server(tmp_path, env={"RETENTION_SWEEP_SECONDS": "0.5",
-                                         "TASK_LOG_RETENTION_DAYS": "0.00003",  # 2.6 s
-                                         "DEBUG_RETENTION_DAYS": "0.00003"})
+                                         "TASK_LOG_RETENTION_DAYS": retention,
+                                         "DEBUG_RETENTION_DAYS": retention})
     try:
         token = register(server.url)["token"]
         auth = {"Authorization": f"Bearer {token}"}
@@ -197,7 +200,7 @@ def test_the_sweep_rolls_up_and_deletes_on_a_running_server(tmp_path):
             messages = api_get(f"{server.url}/api/debug", token).json()["messages"]
             return gone and not any(m["source"] == "sweep-test" for m in messages)
 
-        assert wait_until(swept, timeout=15)
+        assert wait_until(swept, timeout=40)
         task = api_get(f"{server.url}/api/tasks/{run}", token).json()["task"]
         assert task["status"] == "succeeded" and task["line_count"] > 0  # the run stays
         assert "retention sweep:" in server.log()

@@ -9,6 +9,7 @@ from pulseboard.charts.models import ChartPoint, ChartRollup, ChartRollupMark
 from pulseboard.debug.models import DebugMessage
 from pulseboard.extensions import db, socketio
 from pulseboard.tasks.models import LogLine, TaskRun
+from pulseboard.wire import now_ms
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -223,3 +224,68 @@ def test_a_flush_interrupted_between_chunks_writes_each_point_once(clean, monkey
     assert w.flush() == 3  # the first chunk; the interruption wrote the other five
     assert interrupted == [5] and w.pending() == 0
     assert history.read("s", 0, 100, 100) == (0, [[t, float(t)] for t in range(8)])
+
+
+def test_seeded_points_are_not_taken_for_the_level_now(clean):
+    """A window seeded from stored history shows the past; ``latest`` (alerts) skips it.
+
+    An alert rule reading an hours-old stored point as fresh would resolve an
+    ``absent`` alert or fire a threshold on stale data when a chart is opened.
+    """
+    from pulseboard.charts.models import PublishedStream
+
+    charts = clean.extensions["pulseboard"].charts
+    name = f"app.seeded{NOW}"
+    old = now_ms() - HOUR
+    if db.session.get(PublishedStream, name) is None:
+        db.session.add(PublishedStream(name=name, unit=""))
+    db.session.execute(db.insert(ChartPoint), [{"stream": name, "t": old + i, "value": float(i)}
+                                               for i in range(3)])
+    db.session.commit()
+    stream = charts.lookup(name)
+    charts._seed(stream)  # what the first subscribe does
+    assert list(stream.window) == [[old, 0.0], [old + 1, 1.0], [old + 2, 2.0]]
+    assert charts.latest(name) == []
+    fresh = [[now_ms(), 5.0]]
+    charts.publish(name, fresh)
+    assert charts.latest(name) == fresh
+    assert charts.latest(name, after_t=fresh[0][0]) == []
+
+
+def test_a_sweep_over_more_rows_than_a_batch_handles_each_once(clean, monkeypatch):
+    """Bounded rounds (small here): roll-up windows of ids, batched deletes, yields between.
+
+    One unbounded statement over a backlog would stall the worker's greenlets
+    for seconds; in rounds every point is still rolled up once, every old row deleted.
+    """
+    monkeypatch.setattr(history, "ROLLUP_IDS", 7, raising=False)
+    monkeypatch.setattr(retention, "DELETE_ROWS", 4, raising=False)
+    pauses = []
+    monkeypatch.setattr(retention, "pause", lambda: pauses.append(None), raising=False)
+    config = {**clean.config, "CHART_RAW_HOURS": 6, "CHART_RETENTION_HOURS": 24,
+              "TASK_LOG_RETENTION_DAYS": 30}
+    w = writer(clean)
+    old = NOW - 7 * HOUR
+    w.add("s", [[old + i * 1000, float(i)] for i in range(120)])
+    w.add("s", [[NOW - HOUR, 5.0]])
+    w.add("gone", [[NOW - 25 * HOUR + i, 1.0] for i in range(9)])  # past retention
+    w.flush()
+    run = TaskRun(name="old", status="succeeded", steps=[], created_at=0,
+                  finished_at=NOW - 31 * DAY, line_count=10)
+    db.session.add(run)
+    db.session.flush()
+    db.session.add_all([LogLine(task_id=run.id, seq=i, ts=0, stream="stdout", text="x")
+                        for i in range(1, 11)])
+    db.session.commit()
+
+    done = retention.sweep(config, NOW)
+    assert (done["chart_expired"], done["chart_rolled"], done["chart_raw_deleted"],
+            done["task_log_lines"]) == (9, 121, 120, 10)
+    assert rollups() == [("s", old, 29.5, 0, 59, 60), ("s", old + 60_000, 89.5, 60, 119, 60),
+                         ("s", NOW - HOUR, 5.0, 5, 5, 1)]
+    assert raw_count() == 1 and db.session.scalar(select(func.count()).select_from(LogLine)) == 0
+    # 121 ids in windows of 7, 120 + 9 + 10 rows in batches of 4: many rounds, a yield each.
+    assert len(pauses) >= 121 // 7 + 120 // 4
+    again = retention.sweep(config, NOW)
+    assert (again["chart_rolled"], again["chart_raw_deleted"], again["task_log_lines"]) == (0, 0,
+                                                                                            0)

@@ -86,3 +86,57 @@ def test_the_roll_up_on_postgres(stack):
             db.session.execute(db.delete(ChartRollup).where(ChartRollup.stream == stream))
             db.session.commit()
             db.engine.dispose()
+
+
+def test_a_point_committed_after_a_higher_id_is_still_rolled_up(stack):
+    """Postgres hands out ids at INSERT: a flush still open while another commits.
+
+    Worker A's insert (the lower id) is uncommitted while B's (higher) is
+    committed; a sweep then must not move the mark past A's row (it waits for
+    A), else A's point would never be counted. The sweep runs in a thread so
+    A can commit while it waits.
+    """
+    import threading
+
+    from sqlalchemy import insert
+
+    from pulseboard import create_app, retention
+    from pulseboard.charts.models import ChartPoint, ChartRollup
+    from pulseboard.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": stack.database_url, "SECRET_KEY": "x",
+                      "ASYNC_MODE": "threading", "MESSAGE_QUEUE": None,
+                      "CHART_RAW_HOURS": 6, "CHART_RETENTION_HOURS": 168})
+    stream = f"stack.{unique_name('inflight')}"
+    now = int(time.time() * 1000)
+    with app.app_context():
+        engine = db.engine
+        a, b = engine.connect(), engine.connect()
+        try:
+            a.begin()
+            a.execute(insert(ChartPoint.__table__), [{"stream": stream, "t": now, "value": 1.0}])
+            with b.begin():
+                b.execute(insert(ChartPoint.__table__),
+                          [{"stream": stream, "t": now + 1, "value": 2.0}])
+
+            def sweep():
+                with app.app_context():
+                    retention.sweep(app.config, now)
+
+            sweeper = threading.Thread(target=sweep)
+            sweeper.start()
+            sweeper.join(1.0)  # the fixed roll-up waits here for A's transaction
+            a.commit()
+            sweeper.join(30)
+            assert not sweeper.is_alive()
+            retention.sweep(app.config, now)
+            counts = db.session.scalars(select(ChartRollup.count)
+                                        .where(ChartRollup.stream == stream)).all()
+            assert sum(counts) == 2  # both points, once each
+        finally:
+            a.close()
+            b.close()
+            db.session.execute(db.delete(ChartPoint).where(ChartPoint.stream == stream))
+            db.session.execute(db.delete(ChartRollup).where(ChartRollup.stream == stream))
+            db.session.commit()
+            db.engine.dispose()

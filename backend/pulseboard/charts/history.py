@@ -26,7 +26,7 @@ import time
 from collections import deque
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -321,6 +321,8 @@ def _totals(start: int, step: int, *parts) -> list[list]:
 
 #: The ``chart_rollup_marks`` row of the highest raw point id rolled up so far.
 MARK = "points"
+#: Raw point ids one roll-up transaction covers at most (its GROUP BY stays bounded).
+ROLLUP_IDS = 50_000
 
 
 def rolled_up_to() -> int:
@@ -338,39 +340,69 @@ def roll_up(now: int, raw_ms: int, keep_ms: int) -> dict:
     current minute, a late point with an old time). So wide reads use the
     buckets, raw points can go after ``CHART_RAW_HOURS`` and a repeated sweep
     changes nothing. Run by one worker at a time (the sweep's lease).
-    Returns counts for the log.
+
+    Bounded work per statement: the roll-up goes :data:`ROLLUP_IDS` ids per
+    transaction, deletes go in batches (:func:`~pulseboard.retention.delete_in_batches`),
+    with a yield between rounds. Returns counts for the log.
     """
+    from ..retention import delete_in_batches, pause
+
     keep_from = now - keep_ms
     raw_before = (now - raw_ms) // BUCKET_MS * BUCKET_MS  # whole minutes only
-    expired = db.session.execute(delete(ChartPoint).where(ChartPoint.t < keep_from)).rowcount
-    expired_buckets = db.session.execute(
-        delete(ChartRollup).where(ChartRollup.bucket <= keep_from - BUCKET_MS)).rowcount
-    db.session.commit()
+    expired = delete_in_batches(ChartPoint, (ChartPoint.id,), ChartPoint.t < keep_from)
+    expired_buckets = delete_in_batches(ChartRollup, (ChartRollup.stream, ChartRollup.bucket),
+                                        ChartRollup.bucket <= keep_from - BUCKET_MS)
     mark = rolled_up_to()
-    last_id = db.session.scalar(select(func.max(ChartPoint.id))) or 0
-    rolled, fresh = 0, {}
-    if last_id > mark and not _move_mark(mark, last_id):
-        db.session.rollback()  # another worker rolled these up (its lease lapsed meanwhile)
-        log.info("chart roll-up: another worker got there first")
-    elif last_id > mark:
-        new = (ChartPoint.id > mark) & (ChartPoint.id <= last_id)
-        minute = (ChartPoint.t // BUCKET_MS).label("minute")
-        groups = db.session.execute(
-            select(ChartPoint.stream, minute, func.sum(ChartPoint.value),
-                   func.min(ChartPoint.value), func.max(ChartPoint.value), func.count())
-            .where(new).group_by(ChartPoint.stream, minute)).all()
-        fresh = {(stream, int(m) * BUCKET_MS): [float(total), low, high, int(count)]
-                 for stream, m, total, low, high, count in groups}
-        rolled = sum(entry[3] for entry in fresh.values())
+    last_id = settled_max_id()
+    db.session.commit()
+    rolled, buckets = 0, 0
+    while mark < last_id:
+        upto = min(last_id, mark + ROLLUP_IDS)
+        if not _move_mark(mark, upto):
+            db.session.rollback()  # another worker rolled these up (its lease lapsed meanwhile)
+            log.info("chart roll-up: another worker got there first")
+            break
+        fresh = _fresh_buckets(mark, upto)
+        rolled += sum(entry[3] for entry in fresh.values())
+        buckets += len(fresh)
         if fresh:
             _merge(fresh)  # adds the stored buckets' counts in
         db.session.commit()
-        mark = last_id
-    deleted = db.session.execute(delete(ChartPoint).where(
-        ChartPoint.t < raw_before, ChartPoint.id <= mark)).rowcount
-    db.session.commit()
+        mark = upto
+        if mark < last_id:
+            pause()
+    deleted = delete_in_batches(ChartPoint, (ChartPoint.id,),
+                                (ChartPoint.t < raw_before) & (ChartPoint.id <= mark))
     return {"expired": expired, "expired_buckets": expired_buckets, "rolled": rolled,
-            "buckets": len(fresh), "raw_deleted": deleted}
+            "buckets": buckets, "raw_deleted": deleted}
+
+
+def settled_max_id() -> int:
+    """The highest ``chart_points.id``, once no insert below it is still uncommitted.
+
+    Postgres hands out ids at ``INSERT``, not at commit: while one worker's
+    flush is open another can commit higher ids, and a mark moved past those
+    would skip the first one's points forever. ``SHARE`` mode conflicts with
+    the ``ROW EXCLUSIVE`` lock every insert holds until it commits, so this
+    waits for the open flushes (about a chunk's write) and holds new ones back
+    only until the caller's next commit. SQLite has one writer at a time: an
+    open insert lets no other commit, so ``max(id)`` is settled already.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"LOCK TABLE {POINTS.name} IN SHARE MODE"))
+    return db.session.scalar(select(func.max(ChartPoint.id))) or 0
+
+
+def _fresh_buckets(after_id: int, upto: int) -> dict:
+    """``{(stream, minute start): [sum, min, max, count]}`` of ids ``after_id < id <= upto``."""
+    minute = (ChartPoint.t // BUCKET_MS).label("minute")
+    groups = db.session.execute(
+        select(ChartPoint.stream, minute, func.sum(ChartPoint.value),
+               func.min(ChartPoint.value), func.max(ChartPoint.value), func.count())
+        .where(ChartPoint.id > after_id, ChartPoint.id <= upto)
+        .group_by(ChartPoint.stream, minute)).all()
+    return {(stream, int(m) * BUCKET_MS): [float(total), low, high, int(count)]
+            for stream, m, total, low, high, count in groups}
 
 
 def _move_mark(mark: int, last_id: int) -> bool:

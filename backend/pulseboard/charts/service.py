@@ -65,6 +65,9 @@ class Stream:
     generation: int = 0
     #: Whether the window was seeded from stored history (:meth:`ChartService._seed`).
     seeded: bool = False
+    #: The newest ``t`` put in the window from stored history: :meth:`ChartService.latest`
+    #: leaves points up to it out (they are the past, not data arriving now).
+    seeded_to: float = float("-inf")
 
 
 
@@ -164,7 +167,10 @@ class ChartService:
             current = list(stream.window)
             first = current[0][0] if current else float("inf")
             stream.window.clear()
-            stream.window.extend([p for p in stored if p[0] < first] + current)
+            older = [p for p in stored if p[0] < first]
+            stream.window.extend(older + current)
+            if older:
+                stream.seeded_to = max(stream.seeded_to, older[-1][0])
 
     def _published_stream(self, row: PublishedStream) -> Stream:
         with self._lock:
@@ -385,7 +391,8 @@ class ChartService:
     def latest(self, name: str, after_t: float | None = None) -> list:
         """The stream's recent points (the shared window) with ``t > after_t``, oldest first.
 
-        An unknown stream has none.
+        An unknown stream has none. Points seeded from stored history are left
+        out: an alert rule must not take an hours-old stored point for fresh data.
         """
         try:
             stream = self.lookup(name)
@@ -396,4 +403,5 @@ class ChartService:
         else:
             with self.hub.lock:
                 points = list(stream.window)
-        return points if after_t is None else [p for p in points if p[0] > after_t]
+        after = stream.seeded_to if after_t is None else max(after_t, stream.seeded_to)
+        return [p for p in points if p[0] > after]

@@ -190,9 +190,9 @@ class TaskRunner:
 
     def _execute(self, run: Run) -> None:
         with self.app.app_context():
-            if self.on_started is not None:
-                self.on_started(run)  # the service's hooks log their own failures
             try:
+                if self.on_started is not None:  # inside the try: a failing hook never
+                    self.on_started(run)  # leaves the run "running" forever
                 self._run_process(run)
             except Exception:
                 log.exception("task %d (%s): the runner failed", run.id, run.name)

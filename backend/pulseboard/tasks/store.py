@@ -1,6 +1,6 @@
 """Storing runs and log lines through SQLAlchemy (needs an app context)."""
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from ..extensions import db
 from ..wire import now_ms
@@ -132,11 +132,15 @@ def fail_orphans(reason: str) -> list[int]:
 
 
 def delete_old_log_lines(finished_before: int) -> int:
-    """Delete the stored lines of runs that finished before ``finished_before`` (ms); no commit.
+    """Delete the stored lines of runs that finished before ``finished_before`` (ms).
 
     The runs stay (listed, with their outcome and ``line_count``); only their
-    log text goes. Returns the number of lines deleted.
+    log text goes. In bounded batches, each committed (a backlog of millions
+    of lines must not be one statement). Returns the number of lines deleted.
     """
+    from ..retention import delete_in_batches
+
     old_runs = select(TaskRun.id).where(TaskRun.status.in_(FINAL_STATUSES),
                                         TaskRun.finished_at < finished_before)
-    return db.session.execute(delete(LogLine).where(LogLine.task_id.in_(old_runs))).rowcount
+    return delete_in_batches(LogLine, (LogLine.task_id, LogLine.seq),
+                             LogLine.task_id.in_(old_runs))
