@@ -9,15 +9,23 @@ are disconnected by the server. The child counts its greenlets and the
 """
 
 import inspect
+import json
 import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import engineio
+import pytest
+import requests
 import socketio
+import websocket
 
 from pulseboard.transport import direct_writes
+from support.clients import register
+from support.raw import EIO_QUERY, RawPolling
+from support.server import ServerProcess
 
 CLIENTS = 20
 BURST = 10
@@ -169,6 +177,52 @@ def test_a_server_disconnect_writes_what_was_sent_then_closes_and_frees_the_sock
         watcher.disconnect()
     finally:
         child.stop()
+
+
+# -- long-polls still in flight when the WebSocket takes over ----------------------
+
+
+@pytest.fixture(scope="module")
+def serve(tmp_path_factory):
+    """A real ``pulseboard serve`` (eventlet: the direct writes are installed)."""
+    server = ServerProcess(tmp_path_factory.mktemp("direct-writes")).start()
+    server.token = register(server.url)["token"]
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("polls, wait_for_probe", [
+    (2, True),    # the upgrade's NOOP ends one poll; the other still waits on the old queue
+    (1, False),   # "2probe" and "5" in one go: the NOOP is still queued when the writer takes over
+    (3, False),
+])
+def test_long_polls_in_flight_during_an_upgrade_end_with_a_noop_not_a_500(serve, polls,
+                                                                          wait_for_probe):
+    """python-engineio's ``poll()`` calls ``queue.get(block=False)`` on the writer after waiting."""
+    session = RawPolling(serve.url)
+    poll_url = f"{session.url}&sid={session.sid}"
+    ws_url = serve.url.replace("http://", "ws://") + EIO_QUERY + f"websocket&sid={session.sid}"
+    with ThreadPoolExecutor(polls) as pool:
+        waiting = [pool.submit(requests.get, poll_url, timeout=30) for _ in range(polls)]
+        time.sleep(1.0)  # every poll is waiting in the server's queue
+        ws = websocket.create_connection(ws_url, timeout=10, suppress_origin=True)
+        try:
+            ws.send("2probe")
+            if wait_for_probe:
+                assert ws.recv() == "3probe"
+            ws.send("5")
+            answers = [future.result(timeout=30) for future in waiting]
+            assert [(a.status_code, a.text) for a in answers] == [(200, "6")] * polls
+            # The session lives on over the WebSocket.
+            ws.send("40" + json.dumps({"token": serve.token}))
+            while (frame := ws.recv()) in ("3probe", "6", "2"):
+                pass
+            assert frame.startswith("40{"), frame
+        finally:
+            ws.close()
+            session.close()
+    log = serve.log()
+    assert "Traceback" not in log and " 500 " not in log, log[-3000:]
 
 
 # -- upstream behaviour the direct writes rely on ----------------------------------

@@ -42,7 +42,8 @@ class DirectWriter:
     :param ws: :mod:`.websocket`'s ``_EventletSocket`` the writer would send on.
     """
 
-    __slots__ = ("_closed", "_done", "_frames", "_spawn", "_stopping", "_writing", "_ws")
+    __slots__ = ("_closed", "_done", "_empty", "_frames", "_spawn", "_stopping", "_writing",
+                 "_ws")
 
     def __init__(self, eio_socket, ws, spawn):
         self._ws = ws
@@ -52,16 +53,22 @@ class DirectWriter:
         self._closed = False
         self._done = None  # an Event, made only when join() has to wait
         self._spawn = spawn
+        self._empty = eio_socket.server.get_queue_empty_exception()
         queued = eio_socket.queue
         eio_socket.queue = self
         while not queued.empty():  # what was queued before the upgrade (OPEN, NOOP...)
             self.put(queued.get_nowait())
-        if queued.getting():  # a long-poll still waiting on the old queue: end it
+        # Long-polls still waiting on the old queue: a NOOP ends each (the upgrade's
+        # own NOOP may have been drained above before its poll woke, and a client
+        # may have several polls in flight).
+        waiting = queued.getting()
+        if waiting:
             from engineio import packet
 
-            queued.put(packet.Packet(packet.NOOP))
+            for _ in range(waiting):
+                queued.put(packet.Packet(packet.NOOP))
 
-    # -- the engine.io queue's interface (put / task_done / join / empty) ------------
+    # -- the engine.io queue's interface (put / get / task_done / join / empty) ------
 
     def put(self, pkt, block=True, timeout=None) -> None:
         """Keep ``pkt``'s frame (``None``: close after the kept frames); schedule a write."""
@@ -76,8 +83,19 @@ class DirectWriter:
             self._writing = True
             self._spawn(self._write)
 
+    def get(self, block=True, timeout=None):
+        """Always empty: the kept frames are the WebSocket's, never a long-poll's.
+
+        A long-poll still waiting on the old queue when this writer took over
+        is ended with a NOOP (see ``__init__``); python-engineio's ``poll()``
+        then asks the socket's queue, now this writer, for more with
+        ``get(block=False)``. Raising the server's queue-empty exception ends
+        that poll with the NOOP alone, as an empty queue would.
+        """
+        raise self._empty
+
     def task_done(self) -> None:
-        """Nothing to count: python-engineio's ``poll()`` is not used on a WebSocket."""
+        """Nothing to count: the writer is not a queue anybody waits to drain."""
 
     def empty(self) -> bool:
         """True when no frame waits to be written."""
