@@ -55,7 +55,7 @@ def require_token(view):
 
 
 class IdConverter(IntegerConverter):
-    """A route id of 1..2**53, digits only: a longer one is a plain 404, never a 500.
+    """A route id of 1..``MAX_ID``, digits only: a larger one is a plain 404, never a 500.
 
     (A 20-digit id once overflowed SQLite's INTEGER and answered 500.)
     """

@@ -70,9 +70,13 @@ class Payload(BaseModel):
 
 P = TypeVar("P", bound=BaseModel)
 
-#: The largest id or sequence number accepted: JavaScript's largest exact
-#: integer. 2**63 used to reach SQLite and fail there (``internal``).
-MAX_ID = 2**53
+#: The largest id or sequence number accepted: the range of the INTEGER columns
+#: they are compared with, 32 bits on PostgreSQL (SQLAlchemy binds the value as
+#: an INTEGER there, so 2**31 failed the query: ``internal``; 2**63 once did the
+#: same on SQLite). No larger id can exist, so a larger one is ``bad_request``.
+MAX_ID = 2**31 - 1
+#: The largest time in milliseconds a query takes: JavaScript's largest exact integer.
+MAX_TIME_MS = 2**53
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .base import MAX_ID, Payload, Reply, Timestamp
+from .base import Payload, QueryTime, Reply, Timestamp
 from .charts import StreamName
 
 #: One answer holds at most this many annotations: the newest are kept (``truncated``).
@@ -18,14 +18,13 @@ MAX_RANGE_MS = 31 * 24 * 3600 * 1000
 
 AnnotationKind = Literal["run", "alert", "chat"]
 AnnotationSeverity = Literal["info", "success", "warning", "critical"]
-Time = Annotated[int, Field(ge=0, le=MAX_ID, description="milliseconds since the Unix epoch")]
 
 
 class AnnotationsQuery(Payload):
     """``annotations`` (and the query of ``GET /api/annotations``): ``from <= to``."""
 
-    from_: Time = Field(alias="from")
-    to: Time
+    from_: QueryTime = Field(alias="from")
+    to: QueryTime
     stream: StreamName | None = Field(
         default=None, description="only what belongs on this stream's chart (plus what "
                                   "belongs on every chart)")

@@ -12,18 +12,21 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from ..wire import MAX_ID, Payload
+from ..wire import MAX_ID, MAX_TIME_MS, Payload
 
 __all__ = ["MAX_ID", "ErrorBody", "ErrorCode", "Failure", "Id", "NoPayload", "Ok", "Payload",
-           "Reply", "Resync", "Timestamp", "matching"]
+           "QueryTime", "Reply", "Resync", "Timestamp", "matching"]
 
 ErrorCode = Literal["bad_request", "unauthorized", "forbidden", "not_found", "rate_limited",
                     "too_large", "internal"]
 
-#: An id or sequence number: at most 2**53, JavaScript's largest exact integer.
+#: An id or sequence number: at most 2**31 - 1, the range of the columns it is compared with.
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 #: Integer milliseconds since the Unix epoch, UTC.
 Timestamp = Annotated[int, Field(description="milliseconds since the Unix epoch (UTC)")]
+#: A time a client asks for: integer milliseconds since the epoch, 0..2**53.
+QueryTime = Annotated[int, Field(ge=0, le=MAX_TIME_MS,
+                                 description="milliseconds since the Unix epoch")]
 
 
 def matching(pattern: str, what: str):

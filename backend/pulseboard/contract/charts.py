@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, WithJsonSchema
 
-from .base import Payload, Reply
+from .base import Payload, QueryTime, Reply
 
 MAX_POINTS_PER_REQUEST = 10_000
 MAX_UNIT = 16
@@ -92,8 +92,6 @@ class StreamList(Reply):
 
 MAX_HISTORY_POINTS = 5_000
 DEFAULT_HISTORY_POINTS = 1_000
-#: A time in the query: integer milliseconds since the epoch, 0..2**53.
-QueryTime = Annotated[int, Field(ge=0, le=2**53, description="milliseconds since the Unix epoch")]
 
 
 class StreamHistoryQuery(Payload):

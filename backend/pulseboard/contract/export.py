@@ -25,7 +25,7 @@ from pathlib import Path
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from . import annotations, auth, chat, debug
-from .base import ErrorBody, Failure
+from .base import MAX_ID, ErrorBody, Failure
 from .registry import NAMESPACES, ROUTES, all_models
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -68,6 +68,8 @@ def limits() -> dict:
         "MAX_MENTIONS": item(chat.MAX_MENTIONS, "users one room message notifies at most"),
         "LEVELS": item(list(debug.LEVELS), "the debug levels, in order"),
         "MAX_SOURCES": item(debug.MAX_SOURCES, "source patterns one debug subscribe takes"),
+        "MAX_ID": item(MAX_ID, "the largest id or sequence number (task_id, after_seq, "
+                               "before_id, ...) an event or route takes"),
         "MAX_ANNOTATION_RANGE_MS": item(annotations.MAX_RANGE_MS,
                                         "the widest range one annotations query takes (ms)"),
     }

@@ -10,12 +10,13 @@ import { computed, onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue'
 
 import { HolderCounts, mergeTail, TAIL_KEEP, tailStart, visibleTail } from '@/lib/chatEmbeds'
 import { sentence } from '@/lib/sentence'
+import { MAX_ID } from '@/types/contract.limits.gen'
 import type { LogLine, TaskDetail, TaskUpdate } from '@/types/contract'
 import { useSocket } from './useSocket'
 
 const holders = new HolderCounts<number>()
-/** A seq past any run's end: the largest the contract allows and JavaScript holds exactly. */
-const PAST_THE_END = Number.MAX_SAFE_INTEGER
+/** A seq past any run's end: the largest the contract allows. */
+const PAST_THE_END = MAX_ID
 
 export function useRunEmbed(taskId: number, visible: Readonly<Ref<boolean>>) {
   const logs = useSocket('/logs')

@@ -34,5 +34,7 @@ export const MAX_MENTIONS = 10 as const
 export const LEVELS = ["debug","info","warning","error","success"] as const
 /** source patterns one debug subscribe takes */
 export const MAX_SOURCES = 20 as const
+/** the largest id or sequence number (task_id, after_seq, before_id, ...) an event or route takes */
+export const MAX_ID = 2147483647 as const
 /** the widest range one annotations query takes (ms) */
 export const MAX_ANNOTATION_RANGE_MS = 2678400000 as const
