@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 
 import type { Annotation } from '@/types/contract'
-import { belongsTo, chartPathAround, markerColor, markerLabel, markerTooltip, visibleMarkers } from './chartMarkers'
+import {
+  belongsTo,
+  chartPathAround,
+  markerColor,
+  markerLabel,
+  markerLanes,
+  markerTooltip,
+  visibleMarkers,
+} from './chartMarkers'
 
 function annotation(over: Partial<Annotation> = {}): Annotation {
   return {
@@ -51,5 +59,13 @@ describe('chart markers', () => {
   it('opens the dashboard five minutes either side of an instant', () => {
     expect(chartPathAround(1_000_000)).toBe('/?from=700000&to=1300000')
     expect(chartPathAround(1_000_000.4, 1_000)).toBe('/?from=999000&to=1001000')
+  })
+
+  it('puts heads closer than a head apart in lanes, so each can be clicked', () => {
+    // A run's start and end 3 px apart (a half-second run on a minute's axis), then one far off.
+    expect(markerLanes([100, 103, 300], 14, 4)).toEqual([0, 1, 0])
+    expect(markerLanes([100, 114, 128], 14, 4)).toEqual([0, 0, 0])
+    expect(markerLanes([100, 101, 102, 103, 104, 105], 14, 4)).toEqual([0, 1, 2, 3, 3, 3])
+    expect(markerLanes([])).toEqual([])
   })
 })

@@ -7,6 +7,9 @@
  * every draw and whenever the annotation source says it changed, so live
  * annotations appear without a chart redraw. Only the markers inside the
  * visible x range are in the DOM, at most MAX_MARKERS of them (the newest).
+ * A button is the marker's head (the line under it takes no clicks); heads
+ * closer than a head's width go to lanes further down (markerLanes), so two
+ * events a moment apart, a short run's start and end, can both be clicked.
  *
  * The plugin also reports the chart's visible time range (ms) to
  * `source.visible`, which useAnnotations coalesces into one request for all
@@ -19,6 +22,10 @@ import { formatTime } from './time'
 
 /** Markers drawn per chart at most: the newest ones inside the visible range. */
 export const MAX_MARKERS = 200
+/** A marker head's width and height (CSS px, as main.css draws it): the step between lanes. */
+export const MARKER_HEAD_PX = 14
+/** Lanes of heads at most; past them markers share the last lane. */
+export const MAX_LANES = 4
 /** Five minutes either side of an instant: the range "show on chart" opens. */
 export const SHOW_MARGIN_MS = 5 * 60 * 1000
 
@@ -85,6 +92,21 @@ export function visibleMarkers<T extends Pick<Annotation, 't'>>(
   return inside.length > limit ? inside.slice(inside.length - limit) : inside
 }
 
+/**
+ * The lane of each marker head at `xs` (CSS px, in time order): the first lane
+ * whose last head ends at least a head's width before this one, so no two heads
+ * of one lane overlap (up to `maxLanes`; past that the last lane takes it).
+ */
+export function markerLanes(xs: readonly number[], width = MARKER_HEAD_PX, maxLanes = MAX_LANES): number[] {
+  const lastX: number[] = []
+  return xs.map((x) => {
+    let lane = lastX.findIndex((last) => x - last >= width)
+    if (lane === -1) lane = lastX.length < maxLanes ? lastX.length : maxLanes - 1
+    lastX[lane] = x
+    return lane
+  })
+}
+
 /** The dashboard at `t` ± `margin` (F's range URL): what "show on chart" opens. */
 export function chartPathAround(t: number, margin = SHOW_MARGIN_MS): string {
   const at = Math.round(t)
@@ -146,10 +168,13 @@ export function markersPlugin(source: MarkerSource, open: (annotation: Annotatio
     }
     // Tab order follows time, left to right. Only misplaced buttons move: moving
     // a node blurs it, and the focused marker must keep its focus while live.
+    const xs = wanted.map((annotation) => u.valToPos(annotation.t / 1000, 'x'))
+    const lanes = markerLanes(xs)
     wanted.forEach((annotation, index) => {
       const el = button(annotation)
       shown.set(annotation.id, annotation)
-      el.style.left = `${u.valToPos(annotation.t / 1000, 'x')}px`
+      el.style.left = `${xs[index]}px`
+      el.style.setProperty('--marker-lane', String(lanes[index]))
       const at = (layer as HTMLDivElement).children[index] ?? null
       if (at !== el) (layer as HTMLDivElement).insertBefore(el, at)
     })
