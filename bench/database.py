@@ -14,8 +14,10 @@ from sqlalchemy import MetaData, create_engine, func, select, text
 
 def migrate(database_url: str) -> None:
     """``pulseboard migrate`` against ``database_url``: the schema the workers expect."""
-    subprocess.run([sys.executable, "-m", "pulseboard", "migrate"], check=True,
-                   env={**os.environ, "DATABASE_URL": database_url}, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "pulseboard", "migrate"], text=True,
+                          env={**os.environ, "DATABASE_URL": database_url}, capture_output=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"pulseboard migrate failed ({done.returncode}): {done.stderr[-2000:]}")
 
 
 def copy_users(sqlite_file, database_url: str) -> int:

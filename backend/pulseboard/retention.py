@@ -18,6 +18,7 @@ nothing), so a lease that lapses mid-sweep costs at most a repeated step.
 
 import logging
 
+from .background import Periodic
 from .cluster import cluster_of
 from .wire import now_ms
 
@@ -93,22 +94,15 @@ class RetentionSweeper:
         # Lapses three rounds after its holder stopped (at least 30 s): a worker
         # that dies hands the sweep over, a slow sweep does not.
         self.lease = cluster_of(socketio).lease(LEASE_NAME, int(max(3 * self.interval, 30) * 1000))
-        self._running = False
+        self._sweeps = Periodic(socketio, self.interval, lambda: self.run_once(now_ms()))
 
     def start(self) -> None:
         """Start sweeping (once); the first sweep runs at once."""
-        if not self._running:
-            self._running = True
-            self.socketio.start_background_task(self._loop)
+        self._sweeps.start()
 
     def stop(self) -> None:
         """Stop after the current round."""
-        self._running = False
-
-    def _loop(self) -> None:
-        while self._running:
-            self.run_once(now_ms())
-            self.socketio.sleep(self.interval)
+        self._sweeps.stop()
 
     def run_once(self, now: int) -> dict | None:
         """Sweep as of ``now`` if this worker holds the lease; what it did, or None."""

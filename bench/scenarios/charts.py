@@ -10,8 +10,7 @@ import time
 
 from ..processes import Generator, Sampler, rss_bytes
 from ..servers import Deployment
-from ..stats import merge_latency, sum_counts, sum_tallies
-from .common import prime_streams, register_user, split
+from .common import merge_subscribers, prime_streams, register_user, split
 
 
 def _subscriber_configs(dep: Deployment, token: str, clients: int, streams: list[str],
@@ -26,23 +25,6 @@ def _subscriber_configs(dep: Deployment, token: str, clients: int, streams: list
 
 def _connect_timeout(clients: int) -> float:
     return 60 + clients / 50
-
-
-def _merge_subscribers(results: list[dict]) -> dict:
-    counts = sum_counts(results, "connected", "still_connected", "disconnects", "frames",
-                        "points", "lost", "duplicates", "clients_complete")
-    window = max((r["window_s"] for r in results), default=0) or 0.001
-    return {
-        **counts,
-        "connect_failures": sum_tallies([r["connect_failures"] for r in results]),
-        "disconnect_reasons": sum_tallies([r["disconnect_reasons"] for r in results]),
-        "connect_seconds": max(r["connect_seconds"] for r in results),
-        "window_s": window,
-        "frames_per_s": round(counts["frames"] / window, 1),
-        "points_per_s": round(counts["points"] / window, 1),
-        "latency": merge_latency([r["latency"] for r in results]),
-        "why": sorted({r["why"] for r in results}),
-    }
 
 
 def broadcast(dep: Deployment, label: str, clients: int, rate: float, seconds: float,
@@ -81,7 +63,7 @@ def broadcast(dep: Deployment, label: str, clients: int, rate: float, seconds: f
                 generator.command({"cmd": "expect", "counts": published["sent"],
                                    "drain_s": drain_s})
             results = [g.expect("result", drain_s + 30) for g in subscribers]
-    merged = _merge_subscribers(results)
+    merged = merge_subscribers(results)
     if profile is not None:
         merged["profile"] = profile.top()
     return {
@@ -125,7 +107,7 @@ def capacity(dep: Deployment, clients: int, processes: int = 2, settle_s: float 
             for generator in subscribers:
                 generator.command({"cmd": "expect", "counts": published["sent"], "drain_s": 20})
             results = [g.expect("result", 40) for g in subscribers]
-    merged = _merge_subscribers(results)
+    merged = merge_subscribers(results)
     connected = sum(r["connected"] for r in ready)
     connect_s = max(r["connect_seconds"] for r in ready)
     return {

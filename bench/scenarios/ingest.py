@@ -21,8 +21,7 @@ from pulseboard.ingest.naming import stream_name, tag_values
 
 from ..processes import Generator, Sampler
 from ..servers import Deployment
-from ..stats import merge_latency, sum_counts, sum_tallies
-from .common import register_user
+from .common import merge_subscribers, register_user
 
 #: (measurement, its fields, integer fields?, tags of instance k of host h): Telegraf's inputs.
 TEMPLATES = (
@@ -81,22 +80,6 @@ def subscriptions(clients: int, per_client: int, streams: int) -> list[int]:
     return counts
 
 
-def _merge(results: list[dict]) -> dict:
-    counts = sum_counts(results, "connected", "still_connected", "disconnects", "frames",
-                        "points", "lost", "duplicates", "clients_complete")
-    window = max((r["window_s"] for r in results), default=0) or 0.001
-    return {
-        **counts,
-        "connect_failures": sum_tallies([r["connect_failures"] for r in results]),
-        "disconnect_reasons": sum_tallies([r["disconnect_reasons"] for r in results]),
-        "window_s": window,
-        "frames_per_s": round(counts["frames"] / window, 1),
-        "points_per_s": round(counts["points"] / window, 1),
-        "latency": merge_latency([r["latency"] for r in results]),
-        "why": sorted({r["why"] for r in results}),
-    }
-
-
 def _publisher_config(via: str, dep: Deployment, token: str, prefix: str, series: list[dict],
                       rate: float, batch_lines: int, seconds: float,
                       json_interval_ms: int) -> dict:
@@ -142,7 +125,7 @@ def ingest(dep: Deployment, label: str, clients: int, per_client: int, series: i
             published = publisher.expect("result", seconds + 40)
         subscribers.command({"cmd": "expect", "counts": published["sent"], "drain_s": drain_s})
         result = subscribers.expect("result", drain_s + 30)
-    merged = _merge([result])
+    merged = merge_subscribers([result])
     if profile is not None:
         merged["profile"] = profile.top()
     if via == "lineprotocol":

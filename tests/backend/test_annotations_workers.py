@@ -5,35 +5,21 @@ socket on each worker gets one ``annotation`` for it, and either worker reads
 it back from the database.
 """
 
-import shutil
 import time
 
 import pytest
 
 from support.clients import api_get, register
-from support.server import ServerProcess
-from support.stack import Redis
 from support.tasks import start, write_tasks
+from support.workers import two_workers
 
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
     """Worker A and worker B: one SQLite file, one Redis."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (run scripts/install-system-deps.sh)")
     workdir = tmp_path_factory.mktemp("annotation-workers")
-    queue = Redis().start()
-    env = {"TASKS_FILE": str(write_tasks(workdir / "tasks")), "MESSAGE_QUEUE": queue.url,
-           "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}"}
-    started = []
-    try:
-        for name in ("a", "b"):
-            started.append(ServerProcess(workdir / name, env=env).start())
+    with two_workers(workdir, {"TASKS_FILE": str(write_tasks(workdir / "tasks"))}) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
-        queue.stop()
 
 
 def copies(client, annotation_id: str) -> int:

@@ -5,7 +5,6 @@ The exposition is served by prometheus_client's own ``start_http_server``
 real ``pulseboard serve``; subscribers are real Socket.IO clients.
 """
 
-import shutil
 import time
 
 import pytest
@@ -16,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from support.clients import api_get, register, wait_until
 from support.exposition import ExpositionServer
 from support.server import ServerProcess, free_port
-from support.stack import Redis
+from support.workers import two_workers
 
 
 def write_sources(path, body: str):
@@ -123,42 +122,32 @@ def counting_exposition() -> ExpositionServer:
 
 
 def test_two_workers_scrape_a_source_once_and_a_survivor_takes_over(tmp_path):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (run scripts/install-system-deps.sh)")
     target = counting_exposition()
-    queue = Redis().start()
-    workers = []
-    try:
-        sources = write_sources(tmp_path / "sources.toml", f"""
+    sources = write_sources(tmp_path / "sources.toml", f"""
 [sources.jobs]
 url = "{target.url}"
 interval = 1
 timeout = 1
 select = ["jobs_running"]
 """)
-        env = {"SOURCES_FILE": str(sources), "MESSAGE_QUEUE": queue.url,
-               "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
-        for name in ("a", "b"):
-            workers.append(ServerProcess(tmp_path / name, env=env).start())
-        assert wait_until(lambda: len(target.hits) >= 2, timeout=20)
-        start_hits, started = len(target.hits), time.monotonic()
-        time.sleep(6)
-        rate = (len(target.hits) - start_hits) / (time.monotonic() - started)
-        assert 0.4 <= rate <= 1.5, rate  # one scrape a second for the cluster, not two
-        per_worker = [scrape_counts(w).get(("jobs", "ok"), 0) for w in workers]
-        assert sorted(value > 0 for value in per_worker) == [False, True], per_worker
-        assert [sample_value(worker, "pulseboard_queue_up") for worker in workers] == [1, 1]
-        holder = workers[per_worker.index(max(per_worker))]
-        survivor = workers[1 - workers.index(holder)]
-        holder.kill()
-        # The lease lapses (timeout + 3 s) and the survivor scrapes from then on.
-        assert wait_until(lambda: scrape_counts(survivor).get(("jobs", "ok"), 0) >= 2,
-                          timeout=20)
-        assert "jobs.jobs_running" in stream_names(survivor)
+    try:
+        with two_workers(tmp_path, {"SOURCES_FILE": str(sources)}) as workers:
+            assert wait_until(lambda: len(target.hits) >= 2, timeout=20)
+            start_hits, started = len(target.hits), time.monotonic()
+            time.sleep(6)
+            rate = (len(target.hits) - start_hits) / (time.monotonic() - started)
+            assert 0.4 <= rate <= 1.5, rate  # one scrape a second for the cluster, not two
+            per_worker = [scrape_counts(w).get(("jobs", "ok"), 0) for w in workers]
+            assert sorted(value > 0 for value in per_worker) == [False, True], per_worker
+            assert [sample_value(worker, "pulseboard_queue_up") for worker in workers] == [1, 1]
+            holder = workers[per_worker.index(max(per_worker))]
+            survivor = workers[1 - workers.index(holder)]
+            holder.kill()
+            # The lease lapses (timeout + 3 s) and the survivor scrapes from then on.
+            assert wait_until(lambda: scrape_counts(survivor).get(("jobs", "ok"), 0) >= 2,
+                              timeout=20)
+            assert "jobs.jobs_running" in stream_names(survivor)
     finally:
-        for worker in workers:
-            worker.stop()
-        queue.stop()
         target.stop()
 
 

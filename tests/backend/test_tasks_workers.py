@@ -8,29 +8,17 @@ import time
 import pytest
 
 from support.clients import post_debug, register, unique_name
-from support.server import ServerProcess
 from support.stack import Redis
 from support.tasks import frame_lines, start, start_server, wait_final, wait_for_step, write_tasks
+from support.workers import two_workers
 
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
     """Worker A and worker B: one SQLite file, one Redis."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (run scripts/install-system-deps.sh)")
     workdir = tmp_path_factory.mktemp("workers")
-    queue = Redis().start()
-    env = {"TASKS_FILE": str(write_tasks(workdir / "tasks")), "MESSAGE_QUEUE": queue.url,
-           "DATABASE_URL": f"sqlite:///{workdir / 'shared.db'}"}
-    started = []
-    try:
-        for name in ("a", "b"):
-            started.append(ServerProcess(workdir / name, env=env).start())
+    with two_workers(workdir, {"TASKS_FILE": str(write_tasks(workdir / "tasks"))}) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
-        queue.stop()
 
 
 def test_a_run_on_one_worker_is_followed_from_the_other(workers, connect):

@@ -1,16 +1,7 @@
-import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 
 import { expect, test } from './support/fixtures'
-
-/** axe-core on the page as it is: no serious or critical violation. */
-async function expectAccessible(page: Page, name: string) {
-  const results = await new AxeBuilder({ page }).analyze()
-  const bad = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)
-  expect(bad).toEqual([])
-}
+import { expectAccessible } from './support/axe'
 
 test('the login page passes axe and keeps its height between its tabs', async ({ page }) => {
   await page.goto('/login')

@@ -3,10 +3,10 @@
  * (real buttons), and activating one opens the run's log at the line printed
  * then; from that line, "show on the charts" opens the dashboard around it.
  */
-import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 
 import { expect, test } from './support/fixtures'
+import { expectAccessible } from './support/axe'
 
 /** Start `name` from the Tasks page, wait until it ended; its id. */
 async function runTask(page: Page, name: string): Promise<string> {
@@ -37,8 +37,7 @@ test('a run is a marker on every chart; clicking it opens its log at that line',
   await expect(sine.getByRole('button', { name: new RegExp(`^run #${id} pipeline started at`) })).toHaveCount(1)
 
   // The dashboard with markers on it passes axe as the other pages do (no serious or critical issue).
-  const results = await new AxeBuilder({ page }).include('[data-testid=chart]').analyze()
-  expect(results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([])
+  await expectAccessible(page, 'charts with markers', '[data-testid=chart]')
 
   await start.click()
   await expect(page).toHaveURL(new RegExp(`/tasks/${id}\\?at=${t}$`))

@@ -1,10 +1,10 @@
-import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
 import { REPO } from './support/backend'
 import { expect, openAs, registerUser, screenshot, test, uniqueName, type Account } from './support/fixtures'
+import { expectAccessible } from './support/axe'
 
 /** The few calls of socket.io-client's socket the seeding needs. */
 interface SeedSocket {
@@ -42,14 +42,6 @@ async function startRun(page: Page, url: string, account: Account, name: string)
   })
   expect(response.ok(), await response.text()).toBe(true)
   return ((await response.json()) as { task: { id: number } }).task.id
-}
-
-async function expectAccessible(page: Page, name: string) {
-  const results = await new AxeBuilder({ page }).analyze()
-  const bad = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)
-  expect(bad).toEqual([])
 }
 
 async function send(page: Page, text: string) {

@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from ..background import Periodic
 from ..extensions import db
 from ..wire import ApiError, now_ms, ok
 from .models import ChartPoint, ChartRollup, ChartRollupMark
@@ -81,12 +82,11 @@ class HistoryWriter:
         self.app = app
         self.socketio = socketio
         self.max_buffered = max_buffered
-        self.interval = interval
         #: ``(stream, points)`` batches as _record had them; converted to rows when flushed.
         self._buffer: deque = deque()
         self._points = 0
         self._lock = threading.Lock()  # the buffer's own: never the hub's, never held over I/O
-        self._running = False
+        self._flusher = Periodic(socketio, interval, self._flush_logged, first_after=True)
         #: Points dropped because the buffer was full, and rows written, since start.
         self.dropped = 0
         self.written = 0
@@ -135,24 +135,20 @@ class HistoryWriter:
 
     def start(self) -> None:
         """Start the background flusher (once)."""
-        if not self._running:
-            self._running = True
-            self.socketio.start_background_task(self._loop)
+        self._flusher.start()
 
     def stop(self) -> None:
         """Stop the flusher and write what is buffered (the process is stopping)."""
-        self._running = False
+        self._flusher.stop()
         written = self.flush_now()
         if written:
             log.info("chart history: wrote %d buffered points at exit", written)
 
-    def _loop(self) -> None:
-        while self._running:
-            self.socketio.sleep(self.interval)
-            try:
-                self.flush_now()
-            except Exception:  # never let the flusher die: the next round retries
-                log.exception("chart history: flush failed")
+    def _flush_logged(self) -> None:
+        try:
+            self.flush_now()
+        except Exception:  # never let the flusher die: the next round retries
+            log.exception("chart history: flush failed")
 
     def flush_now(self) -> int:
         """:meth:`flush` inside an app context; returns the rows written."""

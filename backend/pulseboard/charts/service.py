@@ -306,27 +306,27 @@ class ChartService:
         return self._published_stream(row)
 
     def _record(self, stream: Stream, points: list) -> None:
-        if self.windows is not None:
-            self.windows.append(stream.info.name, points)  # before the emit: never a gap
-        with self.hub.lock:
-            stream.window.extend(points)
-            self.hub.append(stream_room(stream.info.name), points)
-        if self.history is not None:  # buffered: written by its flusher, not here
-            self.history.add(stream.info.name, points)
+        self._record_many([(stream, points)])
 
     def _record_many(self, items: list[tuple[Stream, list]]) -> None:
-        """:meth:`_record` for several streams: ``[(stream, points)]``, each stream once."""
+        """Record points of several streams: ``[(stream, points)]``, each stream once.
+
+        The shared windows first (one Redis pipeline, before the emit: never a
+        gap), then this worker's windows and the hub under one lock (an idle
+        hub sends every stream in one flush), then the history's buffer
+        (written by its flusher, not here).
+        """
         items = [(stream, points) for stream, points in items if points]
         if not items:
             return
-        if self.windows is not None:  # one pipeline, before the emit: never a gap
+        if self.windows is not None:
             self.windows.append_many({stream.info.name: points for stream, points in items})
         with self.hub.lock:
             for stream, points in items:
                 stream.window.extend(points)
             self.hub.append_many({stream_room(stream.info.name): points
                                   for stream, points in items})
-        if self.history is not None:  # buffered, as in _record
+        if self.history is not None:
             for stream, points in items:
                 self.history.add(stream.info.name, points)
 

@@ -26,20 +26,11 @@ class RedisWindows:
         self.cluster = cluster
         self.size = size
 
-    def append(self, name: str, points: list) -> None:
-        """Add points at the end of the stream's window, dropping the oldest past ``size``."""
-        key = KEY + name
-        try:
-            with self.cluster.redis.pipeline(transaction=False) as pipe:
-                pipe.rpush(key, *(json.dumps(p, separators=(",", ":")) for p in points))
-                pipe.ltrim(key, -self.size, -1)
-                pipe.expire(key, IDLE_EXPIRY_S)
-                pipe.execute()
-        except self.cluster.errors:
-            self.cluster.mark_down()
-
     def append_many(self, points_by_stream: dict[str, list]) -> None:
-        """:meth:`append` for several streams in one pipeline (one round trip)."""
+        """Add points at the end of each stream's window, dropping the oldest past ``size``.
+
+        One pipeline (one round trip) for every stream.
+        """
         try:
             with self.cluster.redis.pipeline(transaction=False) as pipe:
                 for name, points in points_by_stream.items():

@@ -73,12 +73,13 @@ def _quotes_open(text: str) -> bool:
     return len(_UNESCAPED_QUOTE.findall(text)) % 2 == 1
 
 
-def _numeric(value):
-    """The point value of a field, or None for strings and booleans."""
-    if isinstance(value, bool | str):
+def point_value(value):
+    """The point value of a field, or None for strings and booleans (skipped, not refused)."""
+    kind = value.__class__
+    if kind is str or kind is bool:
         return None
-    if isinstance(value, int) and abs(value) > MAX_EXACT:
-        return float(value)
+    if kind is int and not -MAX_EXACT <= value <= MAX_EXACT:
+        return float(value)  # past 2**53: what JSON (and a double) can hold
     return value
 
 
@@ -102,7 +103,12 @@ def syntax_error(number: int, exc: LineFormatError) -> LineError:
     return LineError(number, f"line protocol: {exc}")
 
 
-def _parse_one(number: int, text: str, unit_ns: int, now_ms: int) -> Line | LineError | None:
+def parse_text(number: int, text: str, unit_ns: int, now_ms: int):
+    """One line's ``(parsed, t_ms)``, its :class:`LineError`, or None for a comment.
+
+    ``parsed`` is the parser's dict (``measurement``, ``tags``, ``fields``,
+    ``time``) as it comes: a write reads it without copying (ingest/write.py).
+    """
     try:
         parsed = parse_line(text)
     except LineFormatError as exc:
@@ -112,18 +118,15 @@ def _parse_one(number: int, text: str, unit_ns: int, now_ms: int) -> Line | Line
     t_ms = line_time(parsed["time"], unit_ns, now_ms)
     if t_ms is None:
         return out_of_range(number, parsed["time"])
-    values, skipped = {}, 0
-    for key, value in parsed["fields"].items():
-        number_value = _numeric(value)
-        if number_value is None:
-            skipped += 1
-        else:
-            values[key] = number_value
-    return Line(number, parsed["measurement"], parsed["tags"], values, t_ms, skipped)
+    return parsed, t_ms
 
 
 def parse_body(body: bytes, precision: str, now_ms: int) -> Parsed:
-    """Parse every line of ``body``; lines and errors keep the body's order.
+    """Parse every line of ``body`` as a write does; lines and errors keep the body's order.
+
+    The write itself (ingest/write.py) runs the same steps, :func:`line_texts`,
+    :func:`parse_text` and :func:`point_value`, without a :class:`Line` per
+    line; this gathers their results for a reader of a whole body.
 
     :param precision: one of :data:`PRECISIONS` (the caller validated it).
     :param now_ms: the time of a line without a timestamp.
@@ -131,14 +134,15 @@ def parse_body(body: bytes, precision: str, now_ms: int) -> Parsed:
     unit_ns = PRECISIONS[precision]
     result = Parsed()
     for number, text in line_texts(body):
-        if text.__class__ is LineError:
-            result.errors.append(text)
-            continue
-        outcome = _parse_one(number, text, unit_ns, now_ms)
-        if isinstance(outcome, Line):
-            result.lines.append(outcome)
-        elif outcome is not None:
+        outcome = text if text.__class__ is LineError else parse_text(number, text, unit_ns, now_ms)
+        if outcome.__class__ is LineError:
             result.errors.append(outcome)
+        elif outcome is not None:
+            parsed, t_ms = outcome
+            points = {key: point_value(value) for key, value in parsed["fields"].items()}
+            values = {key: value for key, value in points.items() if value is not None}
+            result.lines.append(Line(number, parsed["measurement"], parsed["tags"], values,
+                                     t_ms, len(parsed["fields"]) - len(values)))
     return result
 
 

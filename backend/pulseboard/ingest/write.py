@@ -11,20 +11,10 @@ splits batches on 413, as Telegraf's ``influxdb_v2`` output does, can).
 
 from dataclasses import dataclass
 
-from line_protocol_parser import LineFormatError, parse_line
-
 from ..charts.api import MAX_POINTS_PER_REQUEST
 from ..metrics.counters import INGEST_LINES, INGEST_POINTS, count
 from ..wire import ApiError
-from .lineprotocol import (
-    MAX_EXACT,
-    PRECISIONS,
-    LineError,
-    line_texts,
-    line_time,
-    out_of_range,
-    syntax_error,
-)
+from .lineprotocol import PRECISIONS, LineError, line_texts, parse_text, point_value
 from .naming import NameRefused, cached_stream_name, tag_values
 
 #: At most this many entries in ``errors``; ``refused_lines`` counts them all.
@@ -75,24 +65,13 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
     # One loop over the lines, with the parser's dicts as they come: no
     # object per line beyond what the parser makes (this loop is most of a write).
     for number, text in line_texts(body):
-        if text.__class__ is LineError:
-            errors.append(text)
+        outcome = text if text.__class__ is LineError else parse_text(number, text, unit_ns, now_ms)
+        if outcome.__class__ is LineError:
+            errors.append(outcome)
             continue
-        try:
-            parsed = parse_line(text)
-        except LineFormatError as exc:
-            errors.append(syntax_error(number, exc))
+        if outcome is None:  # a comment
             continue
-        if parsed is None:  # a comment
-            continue
-        stamp = parsed["time"]
-        if stamp is None:
-            t_ms = now_ms
-        else:
-            t_ms = line_time(stamp, unit_ns, now_ms)
-            if t_ms is None:
-                errors.append(out_of_range(number, stamp))
-                continue
+        parsed, t_ms = outcome
         # What names the series: its `measurement,tags` text when that has no
         # escapes (Telegraf's never do, and writes tags sorted), so that its
         # names are looked up once per request, not folded and joined per line.
@@ -118,12 +97,10 @@ def write(body: bytes, options: WriteOptions, sink, now_ms: int) -> tuple[dict, 
             errors.append(LineError(number, refused.message, refused.code))
             continue
         for field, value in fields.items():
-            kind = value.__class__
-            if kind is str or kind is bool:
+            value = point_value(value)
+            if value is None:  # strings and booleans
                 skipped += 1
                 continue
-            if kind is int and not -MAX_EXACT <= value <= MAX_EXACT:
-                value = float(value)  # past 2**53: what JSON (and a double) can hold
             name = names[field]
             batch = batches.get(name)
             if batch is None:

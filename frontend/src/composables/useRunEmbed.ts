@@ -6,13 +6,14 @@
  * read than the ten shown); live `lines` frames follow. Several embeds of
  * one run share the server subscription (lib/chatEmbeds HolderCounts).
  */
-import { computed, onScopeDispose, ref, shallowRef, watch, type Ref } from 'vue'
+import { computed, ref, shallowRef, type Ref } from 'vue'
 
 import { HolderCounts, mergeTail, TAIL_KEEP, tailStart, visibleTail } from '@/lib/chatEmbeds'
 import { sentence } from '@/lib/sentence'
 import { MAX_ID } from '@/types/contract.limits.gen'
 import type { LogLine, TaskDetail, TaskUpdate } from '@/types/contract'
 import { useSocket } from './useSocket'
+import { useVisibleHold } from './useVisibleHold'
 
 const holders = new HolderCounts<number>()
 /** A seq past any run's end: the largest the contract allows. */
@@ -23,35 +24,28 @@ export function useRunEmbed(taskId: number, visible: Readonly<Ref<boolean>>) {
   const task = shallowRef<TaskDetail | null>(null)
   const lines = shallowRef<LogLine[]>([])
   const error = ref<string | null>(null)
-  const holding = ref(false)
-  let generation = 0
 
-  async function subscribe() {
-    if (!holding.value) holders.hold(taskId)
-    holding.value = true
-    const mine = ++generation
-    try {
-      const head = await logs.request('subscribe', { task_id: taskId, after_seq: PAST_THE_END })
-      if (mine !== generation) return
-      task.value = head.task
-      const tail = await logs.request('subscribe', { task_id: taskId, after_seq: tailStart(head.task.line_count, TAIL_KEEP) })
-      if (mine !== generation) return
-      task.value = tail.task
-      lines.value = mergeTail(lines.value, tail.lines, TAIL_KEEP)
-      error.value = null
-    } catch (err) {
-      if (mine === generation) error.value = sentence(err)
-    }
-  }
-
-  function release() {
-    if (!holding.value) return
-    holding.value = false
-    generation++
-    if (holders.release(taskId) && logs.connected.value) {
-      void logs.request('unsubscribe', { task_id: taskId }).catch(() => undefined)
-    }
-  }
+  const { holding } = useVisibleHold({
+    socket: logs,
+    holders,
+    key: taskId,
+    visible,
+    async open(current) {
+      try {
+        const head = await logs.request('subscribe', { task_id: taskId, after_seq: PAST_THE_END })
+        if (!current()) return
+        task.value = head.task
+        const tail = await logs.request('subscribe', { task_id: taskId, after_seq: tailStart(head.task.line_count, TAIL_KEEP) })
+        if (!current()) return
+        task.value = tail.task
+        lines.value = mergeTail(lines.value, tail.lines, TAIL_KEEP)
+        error.value = null
+      } catch (err) {
+        if (current()) error.value = sentence(err)
+      }
+    },
+    close: () => logs.request('unsubscribe', { task_id: taskId }),
+  })
 
   logs.on('lines', (frame) => {
     if (holding.value && frame.task_id === taskId) lines.value = mergeTail(lines.value, frame.lines, TAIL_KEEP)
@@ -60,15 +54,6 @@ export function useRunEmbed(taskId: number, visible: Readonly<Ref<boolean>>) {
   logs.on('task', (update: TaskUpdate) => {
     if (update.id === taskId && task.value) task.value = { ...task.value, ...update, steps: update.steps ?? task.value.steps }
   })
-  logs.onConnect(() => {
-    if (visible.value) void subscribe()
-  })
-  watch(visible, (now) => {
-    if (!logs.connected.value) return
-    if (now) void subscribe()
-    else release()
-  })
-  onScopeDispose(release)
 
   return {
     task,
