@@ -165,7 +165,28 @@ def serve(args: argparse.Namespace) -> None:
         app.config["VERSION"], host, port, mode, fd_limit,
         app.config["SQLALCHEMY_DATABASE_URI"].split("://", 1)[0],
     )
-    socketio.run(app, host=host, port=port, **options)
+    if mode == "eventlet":
+        _serve_eventlet(app, host, port, options)
+    else:
+        socketio.run(app, host=host, port=port, **options)
+
+
+def _serve_eventlet(app, host: str, port: int, options: dict) -> None:
+    """``socketio.run``'s eventlet server, given the Flask app as a bound method.
+
+    Flask-SocketIO hands eventlet the app instance, and calling an instance
+    costs every WebSocket's parked greenlet one more saved C frame (~0.7 KB;
+    transport/flat_calls.py). ``run`` does nothing else for eventlet without
+    debug, SSL or the reloader, which ``serve`` does not use.
+    """
+    import eventlet
+    import eventlet.wsgi
+    from eventlet.green import socket
+
+    from .transport.flat_calls import flat
+
+    family, _, _, _, address = socket.getaddrinfo(host, port)[0]
+    eventlet.wsgi.server(eventlet.listen(address, family), flat(app), **options)
 
 
 def _emitter(args: argparse.Namespace):

@@ -12,6 +12,14 @@
   open although its frames bypass both. 1 KB each saved ~8 KB of RSS per
   idle client. A request line and its headers still read in one or a few
   ``recv`` calls, and larger bodies bypass the buffer either way.
+* No parsed headers kept (eventlet): eventlet keeps the request's headers,
+  parsed into an ``email.message``, on the connection, and a WebSocket stays
+  inside its handshake request. Once the environ holds them, eventlet reads
+  only ``Connection`` and ``X-Forwarded-For`` from them again, so
+  :class:`EnvironHeaders` answers those from the environ; and the environ's
+  ``headers_raw`` (eventlet's own key: every header again as a tuple, read by
+  nothing in Flask, python-socketio or python-engineio) is dropped. Together
+  ~1.8 KB less per idle client.
 * A budget (eventlet): eventlet serves at most ``max_size`` connections and
   stops accepting when they are taken, idle keep-alive ones included, so
   twelve clients without a token stopped a server capped at twelve from
@@ -25,6 +33,14 @@
   ``max_connections`` a new connection closes the oldest guest, or is
   answered 503 unless it asks for ``/api/health``, for which
   ``health_reserve`` connections are kept beyond the cap.
+
+* A lingering close (gevent): a WebSocket that simple-websocket refused
+  (a message past the size limit) is closed with unread bytes of the
+  client's still in the socket, and closing a TCP socket with unread data
+  resets the connection: the client drops what it had not read yet, the
+  close frame with its status code among them. :func:`linger` half-closes
+  the socket and reads the rest first. (eventlet's reader keeps reading
+  until the client's own close, so it needs none.)
 
 Measurements: docs/benchmarks.md.
 """
@@ -44,10 +60,45 @@ BUSY_BODY = (b'{"ok": false, "error": {"code": "rate_limited", '
              b'"message": "the server is at capacity; retry shortly"}}')
 
 
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 4 * 1024 * 1024
+
+
+def linger(sock, seconds: float = LINGER_SECONDS, limit: int = LINGER_BYTES) -> None:
+    """Half-close ``sock`` and read what the peer still sends (bounded), so that closing it
+    sends a FIN after what was written, not a reset that makes the peer drop it."""
+    deadline = time.monotonic() + seconds
+    read = 0
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+        while read < limit and (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            chunk = sock.recv(65536)
+            if not chunk:
+                break  # the peer closed too
+            read += len(chunk)
+
+
 def set_nodelay(sock) -> None:
     """Disable Nagle's algorithm on ``sock``; a no-op on a socket that is not TCP."""
     with contextlib.suppress(OSError):  # e.g. a Unix socket behind a proxy
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class EnvironHeaders:
+    """A request's headers as ``headers.get`` reads them, looked up in its WSGI environ."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: dict):
+        self.environ = environ
+
+    def get(self, name: str, default=None):
+        """The header ``name`` (any case) as the environ has it, else ``default``."""
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        return self.environ.get(key, default)
 
 
 class ConnectionBudget:
@@ -157,6 +208,8 @@ def eventlet_protocol(budget: ConnectionBudget | None = None):
         def get_environ(self):
             environ = super().get_environ()
             environ["pulseboard.connection"] = self
+            self.headers = EnvironHeaders(environ)  # the parsed message is not needed any more
+            environ.pop("headers_raw", None)  # eventlet's copy of them, read by nobody here
             return environ
 
         def promote(self):
@@ -176,12 +229,21 @@ def eventlet_protocol(budget: ConnectionBudget | None = None):
 
 
 def gevent_handler():
-    """gevent's ``WSGIHandler`` with ``TCP_NODELAY`` (``WSGIServer(handler_class=…)``)."""
+    """gevent's ``WSGIHandler`` with ``TCP_NODELAY`` and a lingering WebSocket close."""
     from gevent import pywsgi
 
     class PulseboardWSGIHandler(pywsgi.WSGIHandler):
         def handle(self):
             set_nodelay(self.socket)
             super().handle()
+
+        def handle_one_response(self):
+            try:
+                super().handle_one_response()
+            finally:
+                if (self.socket is not None
+                        and self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"):
+                    linger(self.socket)  # the WebSocket is over: its close frame arrives whole
+                    self.close_connection = True
 
     return PulseboardWSGIHandler

@@ -2,55 +2,41 @@
 
 The memory test parks eventlet greenlets under a chain of callable
 instances, flattened or not, in a child process and reads from tracemalloc
-what greenlet saved of their C stacks; the chain tests check that a
-flattened chain is the same chain.
+what greenlet saved of their C stacks (tests/support/saved_stack.py); the
+chain tests check that a flattened chain is the same chain.
 """
 
 import inspect
-import subprocess
-import sys
-import textwrap
 
 import engineio
 import flask_socketio
 
 from pulseboard.transport import flat_calls
+from support.saved_stack import saved_stack_bytes
 
 LAYERS = 8
 
-PARK_SCRIPT = textwrap.dedent(f"""
-    import sys, tracemalloc
-    import eventlet
-    from pulseboard.transport import flat_calls
+CHAIN = f"""
+from pulseboard.transport import flat_calls
 
-    class Layer:
-        def __init__(self, wsgi_app):
-            self.wsgi_app = wsgi_app
-        def __call__(self, environ, start_response):
-            return self.wsgi_app(environ, start_response)
+class Layer:
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+    def __call__(self, environ, start_response):
+        return self.wsgi_app(environ, start_response)
 
-    def leaf(environ, start_response):
-        eventlet.sleep(60)  # parked, as a WebSocket's greenlet in recv
+def leaf(environ, start_response):
+    eventlet.sleep(60)  # parked, as a WebSocket's greenlet in recv
 
-    app = leaf
-    for _ in range({LAYERS}):
-        app = Layer(app)
-    if sys.argv[1] == "flat":
-        app = flat_calls.flatten(app)
-    eventlet.sleep(0)
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
-    parked = [eventlet.spawn(app, {{}}, None) for _ in range(100)]
-    eventlet.sleep(0.1)
-    stats = tracemalloc.take_snapshot().compare_to(before, "filename")
-    print(sum(s.size_diff for s in stats if "hubs" in s.traceback[0].filename) // 100)
-""")
+layered = leaf
+for _ in range({LAYERS}):
+    layered = Layer(layered)
+"""
 
 
 def _saved_per_greenlet(mode: str) -> int:
-    out = subprocess.run([sys.executable, "-c", PARK_SCRIPT, mode], capture_output=True,
-                         text=True, timeout=60, check=True)
-    return int(out.stdout.split()[-1])
+    app = "flat_calls.flatten(layered)" if mode == "flat" else "layered"
+    return saved_stack_bytes(CHAIN + f"app = {app}\n", "eventlet.spawn(app, {}, None)")
 
 
 def test_a_flat_chain_saves_less_c_stack_per_parked_greenlet():

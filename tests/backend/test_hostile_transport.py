@@ -88,6 +88,24 @@ def test_fragments_are_refused_as_soon_as_they_pass_the_limit(any_server):
         ws.close()
 
 
+def test_a_client_still_sending_gets_the_close_code_when_it_reads_late(any_server):
+    """The refused client's unread bytes must not turn the close into a TCP reset.
+
+    A socket closed with unread data resets the connection, and a reset makes
+    the peer drop what it had not read yet: the close frame with its 1009.
+    """
+    if any_server.async_mode == "threading":
+        pytest.skip("the development server: simple-websocket closes its only socket itself")
+    ws = socket_on(any_server)
+    try:
+        ws.send_frame(1, b'42/chat,1["message",{"text":"' + b"a" * 600_000, fin=False)
+        ws.send_frame(0, b"a" * 600_000, fin=False)
+        time.sleep(1.5)  # the server has refused and closed by now
+        assert ws.wait_close(10) == 1009
+    finally:
+        ws.close()
+
+
 def rss_kb(pid: int) -> int:
     with open(f"/proc/{pid}/status") as status:
         return int(status.read().split("VmRSS:")[1].split()[0])

@@ -25,10 +25,10 @@ What they cover, per server:
 import contextlib
 import functools
 
+from . import lean_websocket
 from .batched_writes import BatchingWebSocket
 from .flat_calls import flat_websocket_class
 from .guard import warnings
-from .lean_websocket import slim
 from .packets import ProtocolError, check_engineio_packet
 
 PROTOCOL_ERROR = 1002
@@ -83,7 +83,7 @@ class _EventletSocket:
 
     def __init__(self, ws, eio_socket):
         ws.Message = bounded_message_class(type(ws).Message)
-        slim(ws)  # two deques fewer per connection (lean_websocket)
+        lean_websocket.slim(ws)  # two deques and a generator fewer per connection
         self._ws = ws
         self._eio_socket = eio_socket
         # With direct_writes the writer never polls and frames bypass send():
@@ -98,7 +98,7 @@ class _EventletSocket:
         if _close_code(self._eio_socket):
             self.close()
             return None
-        data = _checked(self._ws.wait(), self._eio_socket)
+        data = _checked(lean_websocket.wait(self._ws), self._eio_socket)
         if data is None:
             self.close()
         return data
