@@ -165,7 +165,7 @@ def serve(args: argparse.Namespace) -> None:
         app.config["VERSION"], host, port, mode, fd_limit,
         app.config["SQLALCHEMY_DATABASE_URI"].split("://", 1)[0],
     )
-    if mode == "eventlet":
+    if mode == "eventlet" and not app.debug:  # debug: socketio.run's reloader and debugger
         _serve_eventlet(app, host, port, options)
     else:
         socketio.run(app, host=host, port=port, **options)
@@ -177,7 +177,7 @@ def _serve_eventlet(app, host: str, port: int, options: dict) -> None:
     Flask-SocketIO hands eventlet the app instance, and calling an instance
     costs every WebSocket's parked greenlet one more saved C frame (~0.7 KB;
     transport/flat_calls.py). ``run`` does nothing else for eventlet without
-    debug, SSL or the reloader, which ``serve`` does not use.
+    debug (``serve`` leaves a debug app to ``run``), SSL or the reloader.
     """
     import eventlet
     import eventlet.wsgi

@@ -39,8 +39,8 @@
   client's still in the socket, and closing a TCP socket with unread data
   resets the connection: the client drops what it had not read yet, the
   close frame with its status code among them. :func:`linger` half-closes
-  the socket and reads the rest first. (eventlet's reader keeps reading
-  until the client's own close, so it needs none.)
+  the socket and reads the rest first (eventlet's reader does the same
+  through ``transport.lean_websocket.close_lingering``).
 
 Measurements: docs/benchmarks.md.
 """
@@ -232,17 +232,25 @@ def gevent_handler():
     """gevent's ``WSGIHandler`` with ``TCP_NODELAY`` and a lingering WebSocket close."""
     from gevent import pywsgi
 
+    from .transport.websocket import GEVENT_HANDLER
+
     class PulseboardWSGIHandler(pywsgi.WSGIHandler):
         def handle(self):
             set_nodelay(self.socket)
             super().handle()
 
+        websocket_served = False  # set by transport.websocket once it serves a WebSocket
+
+        def get_environ(self):
+            environ = super().get_environ()
+            environ[GEVENT_HANDLER] = self
+            return environ
+
         def handle_one_response(self):
             try:
                 super().handle_one_response()
             finally:
-                if (self.socket is not None
-                        and self.environ.get("HTTP_UPGRADE", "").lower() == "websocket"):
+                if self.socket is not None and self.websocket_served:
                     linger(self.socket)  # the WebSocket is over: its close frame arrives whole
                     self.close_connection = True
 

@@ -4,8 +4,10 @@ A real python-socketio server under eventlet runs in a child process with
 Pulseboard's WebSocket transport and ping timer, with or without the direct
 writes; real python-socketio clients connect (over WebSocket, or polling
 then upgrading), stay idle across several ping intervals, receive bursts and
-are disconnected by the server. The child counts its greenlets and the
-``sendall()`` calls of a burst.
+are disconnected by the server. The child counts its greenlets, the
+sends of a burst on the real sockets, and for a room emit the greenlets
+spawned and the frames packed; a client that does not read shows that a
+full socket waits in its own greenlet without holding the others up.
 """
 
 import inspect
@@ -38,21 +40,22 @@ SERVER_SCRIPT = textwrap.dedent(f"""
     import gc, sys
     import greenlet
     import socketio
-    from eventlet import greenio, wsgi
+    from eventlet import wsgi
     from pulseboard.transport import direct_writes, ping_timer, websocket
 
     server = socketio.Server(async_mode="eventlet", ping_interval={PING_INTERVAL},
                              ping_timeout={PING_TIMEOUT})
     websocket.install(server.eio)
     ping_timer.install(server.eio)
-    if sys.argv[1] == "direct":
-        direct_writes.install(server.eio)
     writes = []
-    plain_sendall = greenio.GreenSocket.sendall
+    # Every write reaches the real socket's send(): eventlet's sendall() and
+    # the direct writes' rounds alike. Counted there, one per system call.
+    real_socket = eventlet.patcher.original("socket").socket
+    plain_send = real_socket.send
 
-    def counted_sendall(sock, data, *args):
+    def counted_send(sock, data, *args):
         writes.append(len(data))
-        return plain_sendall(sock, data, *args)
+        return plain_send(sock, data, *args)
 
     @server.on("census")
     def census(sid):
@@ -63,14 +66,37 @@ SERVER_SCRIPT = textwrap.dedent(f"""
     @server.on("burst")
     def burst(sid):
         writes.clear()
-        greenio.GreenSocket.sendall = counted_sendall
+        real_socket.send = counted_send
         for i in range({BURST}):  # queued without yielding: one write
             server.emit("m", i, to=sid)
         return "ack"  # python-socketio sends the ack after the burst, in the same turn
 
+    spawned, packed = [], []
+    plain_spawn_n = eventlet.spawn_n
+    eventlet.spawn_n = lambda *a, **k: (spawned.append(1), plain_spawn_n(*a, **k))[1]
+    from eventlet.websocket import RFC6455WebSocket
+    plain_pack = RFC6455WebSocket._pack_message
+    def counted_pack(ws, *args, **kwargs):
+        packed.append(1)
+        return plain_pack(ws, *args, **kwargs)
+    RFC6455WebSocket._pack_message = counted_pack
+
+    @server.on("join")
+    def join(sid):
+        server.enter_room(sid, "all")
+
+    @server.on("broadcast")
+    def broadcast(sid, count, size):
+        spawned.clear()
+        packed.clear()
+        for i in range(count):
+            server.emit("b", (i, "x" * size), to="all")
+        eventlet.sleep(0)  # the write round runs
+        return {{"spawned": len(spawned), "packed": len(packed)}}
+
     @server.on("report")
     def report(sid):
-        greenio.GreenSocket.sendall = plain_sendall
+        real_socket.send = plain_send
         return writes
 
     @server.on("kick")
@@ -78,6 +104,8 @@ SERVER_SCRIPT = textwrap.dedent(f"""
         server.emit("bye", to=sid)
         server.disconnect(sid)
 
+    if sys.argv[1] == "direct":
+        direct_writes.install(server.eio)
     listener = eventlet.listen(("127.0.0.1", 0))
     print(listener.getsockname()[1], flush=True)
     eventlet.spawn_after(60, sys.exit)  # never outlives a broken test
@@ -158,6 +186,70 @@ def test_a_burst_and_its_ack_leave_in_one_write_in_order():
         assert received == list(range(BURST)) and ack == "ack"
         assert len(writes) == 1, writes
     finally:
+        child.stop()
+
+
+def test_a_room_emit_is_packed_once_and_written_by_one_greenlet():
+    child, received = Child("direct"), {}
+    clients = [child.client() for _ in range(CLIENTS)]
+    try:
+        for n, client in enumerate(clients):
+            received[n] = []
+            client.on("b", lambda i, _text, n=n: received[n].append(i))
+            client.call("join", timeout=10)
+        counts = clients[0].call("broadcast", (3, 10), timeout=10)
+        _wait_for(lambda: all(len(got) == 3 for got in received.values()))
+        assert all(got == [0, 1, 2] for got in received.values())
+        # Three emits to twenty: three frames packed; the writes one round (one
+        # greenlet; the handler's ack leaves in the next), not one per client.
+        assert counts["packed"] == 3 and counts["spawned"] <= 2, counts
+    finally:
+        for client in clients:
+            client.disconnect()
+        child.stop()
+
+
+def test_a_packet_is_packed_once_unless_a_socket_frames_it_its_own_way():
+    from engineio import packet
+    from eventlet.websocket import RFC6455WebSocket
+
+    pkt = packet.Packet(packet.MESSAGE, '2["points",{"stream":"s"}]')
+    plain = [RFC6455WebSocket(None, {}, 13) for _ in range(2)]
+    first = direct_writes.frame_of(pkt, plain[0])
+    assert direct_writes.frame_of(pkt, plain[1]) is first  # shared by every recipient
+    assert first == plain[0]._pack_message(pkt.encode(), masked=False)
+    deflating = RFC6455WebSocket(None, {}, 13, extensions={"permessage-deflate": {}})
+    masked = RFC6455WebSocket(None, {}, 13, client=True)
+    fresh = packet.Packet(packet.MESSAGE, "x")
+    for ws in (deflating, masked):  # per-socket compression or a mask: its own frame
+        assert direct_writes.frame_of(fresh, ws) is not direct_writes.frame_of(fresh, ws)
+
+
+def test_a_client_that_does_not_read_waits_alone_and_gets_everything_in_order():
+    child = Child("direct")
+    reader, received = child.client(), []
+    reader.on("b", lambda i, text: received.append((i, len(text))))
+    stalled = websocket.create_connection(
+        child.url.replace("http://", "ws://") + EIO_QUERY + "websocket", timeout=10)
+    try:
+        stalled.recv()  # the OPEN packet
+        stalled.send("40")
+        assert stalled.recv().startswith("40")
+        stalled.send('42["join"]')
+        reader.call("join", timeout=10)
+        # 8 MB to a client that reads nothing: its socket fills and the rest waits.
+        reader.call("broadcast", (16, 500_000), timeout=30)
+        _wait_for(lambda: len(received) == 16)
+        assert received == [(i, 500_000) for i in range(16)]  # the reader was not held up
+        stalled_got = []
+        while len(stalled_got) < 16:
+            frame = stalled.recv()
+            if frame.startswith('42["b"'):
+                stalled_got.append(json.loads(frame[2:])[1:])
+        assert [(i, len(text)) for i, text in stalled_got] == [(i, 500_000) for i in range(16)]
+    finally:
+        stalled.close()
+        reader.disconnect()
         child.stop()
 
 

@@ -88,7 +88,11 @@ def test_fragments_are_refused_as_soon_as_they_pass_the_limit(any_server):
         ws.close()
 
 
-def test_a_client_still_sending_gets_the_close_code_when_it_reads_late(any_server):
+@pytest.mark.parametrize("frames", [
+    [(1, b'42/chat,1["message",{"text":"' + b"a" * 600_000, False), (0, b"a" * 600_000, False)],
+    [(1, b'42/chat,1["message",{"text":"' + b"a" * 2_000_000 + b'"}]', True)],
+], ids=["two fragments", "one frame"])
+def test_a_client_still_sending_gets_the_close_code_when_it_reads_late(any_server, frames):
     """The refused client's unread bytes must not turn the close into a TCP reset.
 
     A socket closed with unread data resets the connection, and a reset makes
@@ -98,8 +102,8 @@ def test_a_client_still_sending_gets_the_close_code_when_it_reads_late(any_serve
         pytest.skip("the development server: simple-websocket closes its only socket itself")
     ws = socket_on(any_server)
     try:
-        ws.send_frame(1, b'42/chat,1["message",{"text":"' + b"a" * 600_000, fin=False)
-        ws.send_frame(0, b"a" * 600_000, fin=False)
+        for opcode, payload, fin in frames:
+            ws.send_frame(opcode, payload, fin=fin)
         time.sleep(1.5)  # the server has refused and closed by now
         assert ws.wait_close(10) == 1009
     finally:

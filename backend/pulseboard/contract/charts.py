@@ -57,7 +57,7 @@ class SubscribeAck(Reply):
 
 
 class PointsFrame(Reply):
-    """Every point of one stream since the previous tick (50 ms)."""
+    """Every point of one stream since the previous tick (20 ms)."""
 
     stream: str
     points: list[Point]

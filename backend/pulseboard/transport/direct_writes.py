@@ -19,6 +19,19 @@ greenlet and no queue, and the batching of :mod:`.batched_writes` holds:
 whatever was put before the writing greenlet runs leaves in one write (the
 frames of one hub tick, or a handler's message and its ack, in one segment).
 
+The writes themselves are made in rounds (:class:`WriteRound`): the first
+writer with frames since the last round schedules one greenlet, which runs
+once the emitter yields and sends each writer's kept frames with one
+non-blocking ``send()`` on its socket. A room emit to 1,000 subscribers is
+then one greenlet and 1,000 system calls, not 1,000 greenlets, each spawned,
+scheduled, switched to and through eventlet's ``sendall`` wrappers. A socket
+that takes only part (its buffer is full: a slow client) or is busy with a
+control frame gets its own greenlet for the rest, which waits with
+``sendall()`` as the writer did. The frame itself is packed once per packet:
+python-socketio hands every recipient of a room emit the same engine.io
+packet, and an unmasked frame without extensions (Pulseboard refuses
+permessage-deflate) is the same bytes for all.
+
 What changes beside memory: the writer's ``poll()`` closed a WebSocket
 that had nothing to send for ``ping_interval + ping_timeout``; the reader's
 socket timeout (the same span, set by python-engineio on the socket) still
@@ -34,6 +47,51 @@ log = logging.getLogger(__name__)
 #: python-engineio's writer task, as ``Socket._websocket_handler`` defines it.
 WRITER_QUALNAME = "Socket._websocket_handler.<locals>.writer"
 
+#: Where a packet keeps its packed frame for the next recipient of the same emit.
+FRAME_ATTRIBUTE = "pulseboard_frame"
+
+
+class WriteRound:
+    """Writes every writer that has frames in one greenlet, after the caller yields.
+
+    :param spawn: eventlet's ``spawn_n``.
+    """
+
+    __slots__ = ("_spawn", "_writers")
+
+    def __init__(self, spawn):
+        self._spawn = spawn
+        self._writers: list[DirectWriter] = []
+
+    def add(self, writer: "DirectWriter") -> None:
+        """Write ``writer``'s frames in the next round (scheduled by the first writer added)."""
+        self._writers.append(writer)
+        if len(self._writers) == 1:
+            self._spawn(self._run)
+
+    def _run(self) -> None:
+        # Nothing in a round yields (non-blocking sends, spawns), so no writer
+        # is added while it runs: the next add() schedules the next round.
+        writers, self._writers = self._writers, []
+        for writer in writers:
+            try:
+                writer.write_now()
+            except Exception:  # one writer's failure must not strand the others
+                log.exception("WebSocket write round failed for one socket")
+
+
+def frame_of(pkt, ws) -> bytes:
+    """``pkt`` packed as ``ws`` sends it; packed once per packet when every recipient's is alike."""
+    shared = not ws.client and not ws.extensions  # unmasked, no per-socket deflate
+    if shared:
+        frame = pkt.__dict__.get(FRAME_ATTRIBUTE)
+        if frame is not None:
+            return frame
+    frame = ws._pack_message(pkt.encode(), masked=ws.client)
+    if shared:
+        setattr(pkt, FRAME_ATTRIBUTE, frame)
+    return frame
+
 
 class DirectWriter:
     """The engine.io socket's queue and writer task in one, with no greenlet while idle.
@@ -42,11 +100,12 @@ class DirectWriter:
     :param ws: :mod:`.websocket`'s ``_EventletSocket`` the writer would send on.
     """
 
-    __slots__ = ("_closed", "_done", "_empty", "_frames", "_spawn", "_stopping", "_writing",
-                 "_ws")
+    __slots__ = ("_closed", "_done", "_empty", "_frames", "_round", "_spawn", "_stopping",
+                 "_writing", "_ws")
 
-    def __init__(self, eio_socket, ws, spawn):
+    def __init__(self, eio_socket, ws, spawn, write_round: WriteRound):
         self._ws = ws
+        self._round = write_round
         self._frames: list[bytes] = []
         self._writing = False  # a writing greenlet is scheduled or running
         self._stopping = False  # put(None) seen: write what is kept, then close
@@ -77,11 +136,10 @@ class DirectWriter:
         if pkt is None:
             self._stopping = True
         else:
-            ws = self._ws._ws
-            self._frames.append(ws._pack_message(pkt.encode(), masked=ws.client))
+            self._frames.append(frame_of(pkt, self._ws._ws))
         if not self._writing:
             self._writing = True
-            self._spawn(self._write)
+            self._round.add(self)
 
     def get(self, block=True, timeout=None):
         """Always empty: the kept frames are the WebSocket's, never a long-poll's.
@@ -112,7 +170,33 @@ class DirectWriter:
         elif self._stopping:
             self._close()
 
-    # -- the writing greenlet ---------------------------------------------------------
+    # -- writing: in a round, or in a greenlet of its own when it has to wait -----------
+
+    def write_now(self) -> None:
+        """Send the kept frames without waiting (a round's step); the rest waits in a greenlet.
+
+        Closing, a failed send, a full socket buffer and a control frame
+        being sent all go to :meth:`_write`, which waits in ``sendall()``.
+        """
+        ws = self._ws._ws
+        fd = getattr(ws.socket, "fd", None)  # the non-blocking socket under eventlet's
+        busy = fd is None or ws._sendlock.locked()
+        if self._closed or self._stopping or busy or not self._frames:
+            self._spawn(self._write)
+            return
+        frames, self._frames = self._frames, []
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        try:
+            sent = fd.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            sent = 0  # _write's sendall meets the error again and closes, as the writer did
+        if sent < len(data):
+            self._frames = [data[sent:] if sent else data]
+            self._spawn(self._write)
+            return
+        self._finish()
 
     def _write(self) -> None:
         try:
@@ -130,10 +214,13 @@ class DirectWriter:
             if self._stopping:
                 self._close()
         finally:
-            self._writing = False
-            if self._done is not None:
-                self._done.send(None)
-                self._done = None
+            self._finish()
+
+    def _finish(self) -> None:
+        self._writing = False
+        if self._done is not None:
+            self._done.send(None)
+            self._done = None
 
     def _close(self) -> None:
         if self._closed:
@@ -165,12 +252,13 @@ def install(eio_server) -> bool:
     from .websocket import _EventletSocket
 
     start = eio_server.start_background_task
+    write_round = WriteRound(spawn_n)
 
     def start_background_task(target, *args, **kwargs):
         cells = _writer_cells(target)
         if cells is None or args or kwargs or not isinstance(cells["ws"], _EventletSocket):
             return start(target, *args, **kwargs)
-        return DirectWriter(cells["self"], cells["ws"], spawn_n)
+        return DirectWriter(cells["self"], cells["ws"], spawn_n, write_round)
 
     eio_server.start_background_task = start_background_task
     eio_server.pulseboard_direct_writes = True  # read by websocket._EventletSocket

@@ -18,7 +18,7 @@ parked in ``recv`` inside the generator, has one more C frame saved by greenlet
 (~1 KB with the generator's own frame). :func:`wait` is the same loop as a
 plain function (the state a generator kept between messages, an unfinished
 fragmented message, is always empty when it yields), and :func:`slim` drops
-the generator.
+the generator. A frame it refuses is closed with :func:`close_lingering`.
 
 Pinned by tests/backend/test_lean_websocket.py; upstream could create the
 deques lazily and read frames without a generator.
@@ -85,7 +85,7 @@ def wait(ws):
                 return message.getvalue()
     except FailedConnectionError as error:
         ws.frames_ended = True
-        ws.close(close_data=(error.status, error.message))
+        close_lingering(ws, (error.status, error.message))
     except ConnectionClosedError:
         ws.frames_ended = True
     except Exception:
@@ -93,3 +93,21 @@ def wait(ws):
         ws.close(close_data=(1011, "Internal Server Error"))
         raise
     return None
+
+
+def close_lingering(ws, close_data=None) -> None:
+    """eventlet's ``RFC6455WebSocket.close``, reading what the client still sends before closing.
+
+    Refused mid-message (1009 for a frame past the limit, read no further),
+    the client's unread bytes would make the socket's close a TCP reset, and
+    a reset makes the client drop what it has not read: the close frame with
+    its code. Called by the connection's reader only: a second greenlet may
+    not read the same socket.
+    """
+    from ..connections import linger
+
+    try:
+        ws._send_closing_frame(close_data=close_data, ignore_send_errors=True)
+        linger(ws.socket)
+    finally:
+        ws.socket.close()

@@ -32,6 +32,8 @@ from .guard import warnings
 from .packets import ProtocolError, check_engineio_packet
 
 PROTOCOL_ERROR = 1002
+#: The environ key of gevent's connection handler (connections.gevent_handler).
+GEVENT_HANDLER = "pulseboard.gevent_handler"
 INVALID_DATA = 1007
 TOO_BIG = 1009
 
@@ -100,7 +102,7 @@ class _EventletSocket:
             return None
         data = _checked(lean_websocket.wait(self._ws), self._eio_socket)
         if data is None:
-            self.close()
+            self.close(linger=True)  # the reader: it may read what the client still sends
         return data
 
     def send(self, message):
@@ -109,12 +111,15 @@ class _EventletSocket:
         else:
             self._writes.send(message)
 
-    def close(self):
+    def close(self, linger: bool = False):
         if self._writes is not None:
             self._writes.flush()  # what the writer sent last, before the close frame
         if self._ws.websocket_closed:
             return  # eventlet already sent its own close frame (1002/1007/1009)
-        self._ws.close(close_data=_close_code(self._eio_socket))
+        if linger:
+            lean_websocket.close_lingering(self._ws, _close_code(self._eio_socket))
+        else:
+            self._ws.close(close_data=_close_code(self._eio_socket))
 
 
 def eventlet_websocket_class():
@@ -137,6 +142,12 @@ def simple_websocket_class(base):
             self._eio_socket = handler.__self__
             super().__init__(handler, server)
             self.server_args["max_message_size"] = int(server.max_http_buffer_size)
+
+        def __call__(self, environ, start_response):
+            handler = environ.get(GEVENT_HANDLER)
+            if handler is not None:
+                handler.websocket_served = True  # it lingers at the close
+            return super().__call__(environ, start_response)
 
         def wait(self):
             if _close_code(self._eio_socket):

@@ -330,7 +330,7 @@ export interface StreamHistoryAck {
   points: [number, number][]
 }
 /**
- * Every point of one stream since the previous tick (50 ms).
+ * Every point of one stream since the previous tick (20 ms).
  */
 export interface PointsFrame {
   stream: string
