@@ -69,7 +69,8 @@ def linger(sock, seconds: float = LINGER_SECONDS, limit: int = LINGER_BYTES) -> 
     sends a FIN after what was written, not a reset that makes the peer drop it."""
     deadline = time.monotonic() + seconds
     read = 0
-    with contextlib.suppress(OSError):
+    # Best effort: whatever goes wrong here, the socket is closed next anyway.
+    with contextlib.suppress(Exception):
         sock.shutdown(socket.SHUT_WR)
         while read < limit and (left := deadline - time.monotonic()) > 0:
             sock.settimeout(left)

@@ -94,6 +94,16 @@ SERVER_SCRIPT = textwrap.dedent(f"""
         eventlet.sleep(0)  # the write round runs
         return {{"spawned": len(spawned), "packed": len(packed)}}
 
+    @server.on("broadcast_to_a_full_socket")
+    def broadcast_to_a_full_socket(sid, count, size):
+        for i in range(count):
+            server.emit("b", (i, "x" * size), to="all")
+        eventlet.sleep(0)  # the round ran; what it spawned has not yet
+        # The send lock of every socket with the rest of a frame still to go:
+        # held, or a pong or close frame could be written inside that frame.
+        return [s.queue._ws._ws._sendlock.locked() for s in server.eio.sockets.values()
+                if isinstance(s.queue, direct_writes.DirectWriter) and s.queue._writing]
+
     @server.on("report")
     def report(sid):
         real_socket.send = plain_send
@@ -226,6 +236,7 @@ def test_a_packet_is_packed_once_unless_a_socket_frames_it_its_own_way():
 
 
 def test_a_client_that_does_not_read_waits_alone_and_gets_everything_in_order():
+    """Also while it pings: eventlet's pong takes the send lock the rest of a frame holds."""
     child = Child("direct")
     reader, received = child.client(), []
     reader.on("b", lambda i, text: received.append((i, len(text))))
@@ -238,7 +249,10 @@ def test_a_client_that_does_not_read_waits_alone_and_gets_everything_in_order():
         stalled.send('42["join"]')
         reader.call("join", timeout=10)
         # 8 MB to a client that reads nothing: its socket fills and the rest waits.
-        reader.call("broadcast", (16, 500_000), timeout=30)
+        held = reader.call("broadcast_to_a_full_socket", (16, 500_000), timeout=30)
+        # The stalled socket (and the reader's, if it fell behind) holds the lock.
+        assert held and all(held), held
+        stalled.ping(b"a pong waits for the rest of the frame")
         _wait_for(lambda: len(received) == 16)
         assert received == [(i, 500_000) for i in range(16)]  # the reader was not held up
         stalled_got = []

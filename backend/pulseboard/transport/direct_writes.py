@@ -27,10 +27,12 @@ then one greenlet and 1,000 system calls, not 1,000 greenlets, each spawned,
 scheduled, switched to and through eventlet's ``sendall`` wrappers. A socket
 that takes only part (its buffer is full: a slow client) or is busy with a
 control frame gets its own greenlet for the rest, which waits with
-``sendall()`` as the writer did. The frame itself is packed once per packet:
-python-socketio hands every recipient of a room emit the same engine.io
-packet, and an unmasked frame without extensions (Pulseboard refuses
-permessage-deflate) is the same bytes for all.
+``sendall()`` as the writer did; the rest of a frame keeps eventlet's send
+lock from the round on, so that no pong or close frame lands inside it.
+The frame itself is packed once per packet: python-socketio hands every
+recipient of a room emit the same engine.io packet, and an unmasked frame
+without extensions (Pulseboard refuses permessage-deflate) is the same bytes
+for all.
 
 What changes beside memory: the writer's ``poll()`` closed a WebSocket
 that had nothing to send for ``ping_interval + ping_timeout``; the reader's
@@ -78,6 +80,7 @@ class WriteRound:
                 writer.write_now()
             except Exception:  # one writer's failure must not strand the others
                 log.exception("WebSocket write round failed for one socket")
+                self._spawn(writer._write)  # nor this one: it writes (or closes) alone
 
 
 def frame_of(pkt, ws) -> bytes:
@@ -175,15 +178,18 @@ class DirectWriter:
     def write_now(self) -> None:
         """Send the kept frames without waiting (a round's step); the rest waits in a greenlet.
 
-        Closing, a failed send, a full socket buffer and a control frame
-        being sent all go to :meth:`_write`, which waits in ``sendall()``.
+        Closing, a failed send and a control frame being sent go to
+        :meth:`_write`, which waits in ``sendall()``; the rest of a frame a
+        full socket took only part of is sent by a greenlet that holds the
+        send lock until it is out.
         """
         ws = self._ws._ws
         fd = getattr(ws.socket, "fd", None)  # the non-blocking socket under eventlet's
-        busy = fd is None or ws._sendlock.locked()
-        if self._closed or self._stopping or busy or not self._frames:
+        lock = ws._sendlock  # eventlet's control frames (pong, close) take it too
+        if self._closed or self._stopping or fd is None or lock.locked() or not self._frames:
             self._spawn(self._write)
             return
+        lock.acquire()  # free (checked above, nothing yields in between)
         frames, self._frames = self._frames, []
         data = frames[0] if len(frames) == 1 else b"".join(frames)
         try:
@@ -191,12 +197,29 @@ class DirectWriter:
         except BlockingIOError:
             sent = 0
         except OSError:
-            sent = 0  # _write's sendall meets the error again and closes, as the writer did
-        if sent < len(data):
-            self._frames = [data[sent:] if sent else data]
+            lock.release()
+            self._frames.insert(0, data)  # _write's sendall meets the error again and closes
             self._spawn(self._write)
             return
+        if sent < len(data):
+            # The rest of a frame must follow it before anything else, a pong
+            # or a close frame included: the lock stays held until it is out.
+            self._spawn(self._write_rest, data[sent:])
+            return
+        lock.release()
         self._finish()
+
+    def _write_rest(self, rest: bytes) -> None:
+        ws = self._ws._ws
+        try:
+            ws.socket.sendall(rest)
+        except OSError as exc:  # as in _write
+            log.debug("WebSocket write failed: %s", exc)
+            self._frames.clear()
+            self._stopping = True
+        finally:
+            ws._sendlock.release()
+        self._write()  # what was put meanwhile, and the close if one is due
 
     def _write(self) -> None:
         try:
