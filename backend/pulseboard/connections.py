@@ -60,6 +60,9 @@ BUSY_BODY = (b'{"ok": false, "error": {"code": "rate_limited", '
              b'"message": "the server is at capacity; retry shortly"}}')
 
 
+#: The environ key of gevent's connection handler (:func:`gevent_handler`), by
+#: which transport.websocket tells it that it served a WebSocket.
+GEVENT_HANDLER = "pulseboard.gevent_handler"
 LINGER_SECONDS = 2.0
 LINGER_BYTES = 4 * 1024 * 1024
 
@@ -232,8 +235,6 @@ def eventlet_protocol(budget: ConnectionBudget | None = None):
 def gevent_handler():
     """gevent's ``WSGIHandler`` with ``TCP_NODELAY`` and a lingering WebSocket close."""
     from gevent import pywsgi
-
-    from .transport.websocket import GEVENT_HANDLER
 
     class PulseboardWSGIHandler(pywsgi.WSGIHandler):
         def handle(self):

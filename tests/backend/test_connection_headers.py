@@ -53,8 +53,8 @@ def _exchange(port: int, request: bytes) -> tuple[bytes, socket.socket]:
 def _closed(sock: socket.socket) -> bool:
     """Whether the server closed ``sock`` (after the body it sent)."""
     try:
-        while chunk := sock.recv(4096):
-            del chunk
+        while sock.recv(4096):
+            pass
         return True
     except TimeoutError:
         return False

@@ -73,7 +73,10 @@ SERVER_SCRIPT = textwrap.dedent(f"""
 
     spawned, packed = [], []
     plain_spawn_n = eventlet.spawn_n
-    eventlet.spawn_n = lambda *a, **k: (spawned.append(1), plain_spawn_n(*a, **k))[1]
+    def counted_spawn_n(*args, **kwargs):
+        spawned.append(1)
+        return plain_spawn_n(*args, **kwargs)
+    eventlet.spawn_n = counted_spawn_n
     from eventlet.websocket import RFC6455WebSocket
     plain_pack = RFC6455WebSocket._pack_message
     def counted_pack(ws, *args, **kwargs):

@@ -59,17 +59,17 @@ class WriteRound:
     :param spawn: eventlet's ``spawn_n``.
     """
 
-    __slots__ = ("_spawn", "_writers")
+    __slots__ = ("_writers", "spawn")
 
     def __init__(self, spawn):
-        self._spawn = spawn
+        self.spawn = spawn  # also how a writer starts a greenlet of its own
         self._writers: list[DirectWriter] = []
 
     def add(self, writer: "DirectWriter") -> None:
         """Write ``writer``'s frames in the next round (scheduled by the first writer added)."""
         self._writers.append(writer)
         if len(self._writers) == 1:
-            self._spawn(self._run)
+            self.spawn(self._run)
 
     def _run(self) -> None:
         # Nothing in a round yields (non-blocking sends, spawns), so no writer
@@ -80,7 +80,7 @@ class WriteRound:
                 writer.write_now()
             except Exception:  # one writer's failure must not strand the others
                 log.exception("WebSocket write round failed for one socket")
-                self._spawn(writer._write)  # nor this one: it writes (or closes) alone
+                self.spawn(writer._write)  # nor this one: it writes (or closes) alone
 
 
 def frame_of(pkt, ws) -> bytes:
@@ -103,10 +103,10 @@ class DirectWriter:
     :param ws: :mod:`.websocket`'s ``_EventletSocket`` the writer would send on.
     """
 
-    __slots__ = ("_closed", "_done", "_empty", "_frames", "_round", "_spawn", "_stopping",
-                 "_writing", "_ws")
+    __slots__ = ("_closed", "_done", "_empty", "_frames", "_round", "_stopping", "_writing",
+                 "_ws")
 
-    def __init__(self, eio_socket, ws, spawn, write_round: WriteRound):
+    def __init__(self, eio_socket, ws, write_round: WriteRound):
         self._ws = ws
         self._round = write_round
         self._frames: list[bytes] = []
@@ -114,7 +114,6 @@ class DirectWriter:
         self._stopping = False  # put(None) seen: write what is kept, then close
         self._closed = False
         self._done = None  # an Event, made only when join() has to wait
-        self._spawn = spawn
         self._empty = eio_socket.server.get_queue_empty_exception()
         queued = eio_socket.queue
         eio_socket.queue = self
@@ -186,54 +185,59 @@ class DirectWriter:
         ws = self._ws._ws
         fd = getattr(ws.socket, "fd", None)  # the non-blocking socket under eventlet's
         lock = ws._sendlock  # eventlet's control frames (pong, close) take it too
+        spawn = self._round.spawn
         if self._closed or self._stopping or fd is None or lock.locked() or not self._frames:
-            self._spawn(self._write)
+            spawn(self._write)
             return
         lock.acquire()  # free (checked above, nothing yields in between)
-        frames, self._frames = self._frames, []
-        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        data = self._take()
         try:
             sent = fd.send(data)
         except BlockingIOError:
             sent = 0
-        except OSError:
+        except OSError as exc:
             lock.release()
-            self._frames.insert(0, data)  # _write's sendall meets the error again and closes
-            self._spawn(self._write)
+            self._failed(exc)
+            spawn(self._write)  # which closes
             return
         if sent < len(data):
             # The rest of a frame must follow it before anything else, a pong
             # or a close frame included: the lock stays held until it is out.
-            self._spawn(self._write_rest, data[sent:])
+            spawn(self._write_rest, data[sent:])
             return
         lock.release()
         self._finish()
 
-    def _write_rest(self, rest: bytes) -> None:
-        ws = self._ws._ws
+    def _take(self) -> bytes:
+        """Every kept frame, in one piece; the writer keeps none after."""
+        frames, self._frames = self._frames, []
+        return frames[0] if len(frames) == 1 else b"".join(frames)
+
+    def _sendall(self, data: bytes) -> None:
+        """``sendall`` on the socket (the caller holds its send lock); a failure stops writing."""
         try:
-            ws.socket.sendall(rest)
-        except OSError as exc:  # as in _write
-            log.debug("WebSocket write failed: %s", exc)
-            self._frames.clear()
-            self._stopping = True
+            self._ws._ws.socket.sendall(data)
+        except OSError as exc:  # the writer's ``except: break``: close
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        log.debug("WebSocket write failed: %s", exc)
+        self._frames.clear()
+        self._stopping = True
+
+    def _write_rest(self, rest: bytes) -> None:
+        try:
+            self._sendall(rest)
         finally:
-            ws._sendlock.release()
+            self._ws._ws._sendlock.release()
         self._write()  # what was put meanwhile, and the close if one is due
 
     def _write(self) -> None:
         try:
             while self._frames and not self._closed:
-                frames, self._frames = self._frames, []
-                data = frames[0] if len(frames) == 1 else b"".join(frames)
-                ws = self._ws._ws
-                with ws._sendlock:
-                    try:
-                        ws.socket.sendall(data)
-                    except OSError as exc:  # the writer's ``except: break``: close
-                        log.debug("WebSocket write failed: %s", exc)
-                        self._frames.clear()
-                        self._stopping = True
+                data = self._take()
+                with self._ws._ws._sendlock:
+                    self._sendall(data)
             if self._stopping:
                 self._close()
         finally:
@@ -281,7 +285,7 @@ def install(eio_server) -> bool:
         cells = _writer_cells(target)
         if cells is None or args or kwargs or not isinstance(cells["ws"], _EventletSocket):
             return start(target, *args, **kwargs)
-        return DirectWriter(cells["self"], cells["ws"], spawn_n, write_round)
+        return DirectWriter(cells["self"], cells["ws"], write_round)
 
     eio_server.start_background_task = start_background_task
     eio_server.pulseboard_direct_writes = True  # read by websocket._EventletSocket

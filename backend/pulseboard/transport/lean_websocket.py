@@ -27,6 +27,8 @@ deques lazily and read frames without a generator.
 import collections
 import functools
 
+from ..connections import linger
+
 
 @functools.cache
 def lazy_semaphore_class():
@@ -104,8 +106,6 @@ def close_lingering(ws, close_data=None) -> None:
     its code. Called by the connection's reader only: a second greenlet may
     not read the same socket.
     """
-    from ..connections import linger
-
     try:
         ws._send_closing_frame(close_data=close_data, ignore_send_errors=True)
         linger(ws.socket)

@@ -25,6 +25,7 @@ What they cover, per server:
 import contextlib
 import functools
 
+from ..connections import GEVENT_HANDLER
 from . import lean_websocket
 from .batched_writes import BatchingWebSocket
 from .flat_calls import flat_websocket_class
@@ -32,8 +33,6 @@ from .guard import warnings
 from .packets import ProtocolError, check_engineio_packet
 
 PROTOCOL_ERROR = 1002
-#: The environ key of gevent's connection handler (connections.gevent_handler).
-GEVENT_HANDLER = "pulseboard.gevent_handler"
 INVALID_DATA = 1007
 TOO_BIG = 1009
 
