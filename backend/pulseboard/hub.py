@@ -6,11 +6,16 @@ everything appended since the previous tick. python-socketio encodes a room
 emit once, so the cost of a tick is one encode per busy room, whatever the
 number of subscribers.
 
-Batching is coalescing under load, not a fixed delay: an item appended when
-nothing was emitted for a whole tick (an idle hub) is emitted at once, by the
-appending caller; only items that follow within the tick wait for the
-flusher. So a lone point leaves at once, and points arriving faster than the
-tick leave at most about one frame per room per tick.
+Batching is coalescing under load, not a fixed delay: the flushes of a hub
+are rate-limited to one per tick on average, allowing a burst of two (a
+GCRA, the generic cell rate algorithm: a flush is due one tick after the one
+before; one may run up to ``burst - 1`` ticks early). An item appended while
+the hub is within its rate is emitted at once, by the appending caller; only
+items that arrive faster than the tick wait for the flusher. The burst is
+what lets a source at the tick's own rate through: with a strict "one tick
+since the last emit" rule, a point that came a little early waited for the
+tick, and every later point of a steady source waited as long (the emit's
+phase stuck behind the source's); a burst absorbs that jitter.
 """
 
 import logging
@@ -22,8 +27,11 @@ from typing import Any, NamedTuple
 log = logging.getLogger(__name__)
 
 #: Upper bound of the delay a batched item waits before it is emitted; an
-#: item appended to an idle hub does not wait at all.
+#: item appended within the rate (see the module docstring) does not wait at all.
 DEFAULT_TICK = 0.05
+
+#: Flushes a hub may run back to back before its tick spaces them out.
+DEFAULT_BURST = 2
 
 FrameBuilder = Callable[[str, list], Any]
 
@@ -50,7 +58,8 @@ class Hub:
     :param event: the event name of a frame, e.g. ``points``.
     :param build_frame: ``(room, items) -> payload`` for one room's batch; not
         needed by a subclass that overrides :meth:`frames`.
-    :param tick: seconds between flushes (the contract allows at most 0.1).
+    :param tick: seconds between flushes on average (the contract allows at most 0.1).
+    :param burst: flushes that may run back to back (at least 1: a strict tick).
     """
 
     def __init__(
@@ -60,6 +69,7 @@ class Hub:
         event: str,
         build_frame: FrameBuilder | None = None,
         tick: float = DEFAULT_TICK,
+        burst: int = DEFAULT_BURST,
     ):
         self.socketio = socketio
         self.namespace = namespace
@@ -71,9 +81,13 @@ class Hub:
         #: caller holding it can join a room and snapshot state atomically.
         self.lock = threading.RLock()
         self._flusher_started = False
-        self._last_emit = float("-inf")  # monotonic time of the last flush that emitted
+        self.burst = burst
+        # The rate rule's state (monotonic times): when the next flush is due at
+        # one per tick, and from when one may run at once (``burst - 1`` ticks early).
+        self._due = float("-inf")
+        self._free_at = float("-inf")
         self._flushing = False
-        #: Flushes run by :meth:`append` because the hub was idle (the tests count them).
+        #: Flushes run by :meth:`append` because the hub was within its rate (the tests count them).
         self.immediate_flushes = 0
 
     def append(self, room: str, items: list, local: bool = False) -> None:
@@ -87,7 +101,7 @@ class Hub:
             self.append_many({room: items}, local)
 
     def append_many(self, items_by_room: dict[str, list], local: bool = False) -> None:
-        """:meth:`append` for several rooms at once: an idle hub emits them all in one flush.
+        """:meth:`append` for several rooms at once: within the rate, all in one flush.
 
         (Appended one by one, only the first room's items would leave at once
         and the others a tick later.)
@@ -99,9 +113,9 @@ class Hub:
             for room, items in items_by_room.items():
                 if items:
                     pending.setdefault((room, local), []).extend(items)
-            # Idle for a tick: emit now. Not from within a flush (an emit that
+            # Within the rate: emit now. Not from within a flush (an emit that
             # logs, and a log bridge that appends, must not recurse).
-            if not self._flushing and time.monotonic() - self._last_emit >= self.tick:
+            if not self._flushing and time.monotonic() >= self._free_at:
                 self.immediate_flushes += 1
                 try:
                     self.flush()
@@ -133,7 +147,8 @@ class Hub:
             pending, self._pending = self._pending, {}
             if not pending:
                 return
-            self._last_emit = time.monotonic()
+            self._due = max(self._due, time.monotonic()) + self.tick
+            self._free_at = self._due - (self.burst - 1) * self.tick
             self._flushing = True
             try:
                 for frame in self.frames(pending):
@@ -143,12 +158,12 @@ class Hub:
                 self._flushing = False
 
     def _run(self) -> None:
-        # A flush is due one tick after the last emit, whoever made it (this
-        # task or an append to an idle hub), so a room gets at most about one
-        # frame per tick; a flush that took 30 ms shortens the next wait. With
-        # nothing emitted for a tick the hub is idle: appends emit themselves.
+        # A flush may run once the rate allows it, whoever made the last one
+        # (this task or an append within the rate), so a room gets about one
+        # frame per tick under load; a flush that took 30 ms shortens the next
+        # wait. With nothing pending, appends within the rate emit themselves.
         while True:
-            wait = self._last_emit + self.tick - time.monotonic()
+            wait = self._free_at - time.monotonic()
             if wait > 0:
                 self.socketio.sleep(wait)
             elif not self._pending:

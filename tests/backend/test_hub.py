@@ -49,22 +49,56 @@ def test_an_item_appended_to_an_idle_hub_is_emitted_at_once(hub_and_client):
     assert hub.immediate_flushes == 1
 
 
-def test_items_within_the_tick_wait_for_it_and_leave_in_one_frame(hub_and_client):
+def test_items_past_the_burst_wait_for_the_tick_and_leave_in_one_frame(hub_and_client):
     hub, client = hub_and_client
-    hub.append("r", [1])  # idle: at once
-    hub.append("r", [2])  # within the tick of that emit: batched
-    hub.append("r", [3])
-    assert frames(client) == [{"room": "r", "items": [1]}]
+    hub.append("r", [1])  # within the rate: at once
+    hub.append("r", [2])  # the burst's second flush: at once too
+    hub.append("r", [3])  # faster than the tick from here on: batched
+    hub.append("r", [4])
+    assert frames(client) == [{"room": "r", "items": [1]}, {"room": "r", "items": [2]}]
     with hub.lock:
         assert hub.pending_count("r") == 2
     hub.flush()  # what the flusher does at the tick
-    assert frames(client) == [{"room": "r", "items": [2, 3]}]
+    assert frames(client) == [{"room": "r", "items": [3, 4]}]
+    assert hub.immediate_flushes == 2
+
+
+def test_a_strict_hub_batches_the_second_item_of_a_tick(hub_and_client):
+    hub, client = hub_and_client
+    hub.burst = 1
+    hub.append("r", [1])
+    hub.append("r", [2])
+    assert frames(client) == [{"room": "r", "items": [1]}]
     assert hub.immediate_flushes == 1
+
+
+def test_a_source_at_the_ticks_own_rate_is_never_held():
+    """Items every tick, one in two a little early: each leaves at once.
+
+    With the strict rule ("a tick since the last emit"), the early one
+    waited for the tick, and from then on the source's phase lagged the
+    emits': every later item waited about as long.
+    """
+    tick = 0.2
+    hub, client, stop = _hub_on_a_real_server(tick)
+    try:
+        started = time.monotonic()
+        for k in range(8):
+            early = 0.02 if k % 2 else 0.0  # 10 % of a tick: jitter of a steady source
+            time.sleep(max(0.0, started + k * tick - early - time.monotonic()))
+            hub.append("r", [k])
+        time.sleep(2 * tick)
+        got = [m["args"][0] for m in client.get_received("/t") if m["name"] == "items"]
+        assert got == [[k] for k in range(8)]
+        assert hub.immediate_flushes == 8
+    finally:
+        stop()
 
 
 def test_an_append_from_inside_a_flush_waits_for_the_tick(hub_and_client):
     """An emit that logs, and a log bridge that appends, must not recurse."""
     hub, client = hub_and_client
+    hub.burst = 1  # else the flusher may send the inner item at once, within the burst
     appended = []
 
     def frames_that_append(pending):
@@ -80,11 +114,10 @@ def test_an_append_from_inside_a_flush_waits_for_the_tick(hub_and_client):
         assert hub.pending_count("r") == 1
 
 
-def test_items_faster_than_the_tick_leave_about_one_frame_per_tick():
-    """The flusher's tick counts from the last emit, also one made by an append."""
+def _hub_on_a_real_server(tick: float):
+    """A hub with a ``tick`` on a threading-mode server, a client in room "r", and a stop."""
     app = Flask(__name__)
     socketio = SocketIO(app, async_mode="threading")
-    tick = 0.2
     hub = Hub(socketio, "/t", "items", lambda room, items: items, tick=tick)
 
     @socketio.on("connect", namespace="/t")
@@ -94,6 +127,14 @@ def test_items_faster_than_the_tick_leave_about_one_frame_per_tick():
         socketio.server.enter_room(request.sid, "r", namespace="/t")
 
     client = socketio.test_client(app, namespace="/t")
+    assert client.is_connected("/t")
+    return hub, client, lambda: client.disconnect(namespace="/t")
+
+
+def test_items_faster_than_the_tick_leave_about_one_frame_per_tick():
+    """The flusher's tick counts from the last emit, also one made by an append."""
+    tick = 0.2
+    hub, client, stop = _hub_on_a_real_server(tick)
     try:
         started = time.monotonic()
         sent = 0
@@ -104,10 +145,10 @@ def test_items_faster_than_the_tick_leave_about_one_frame_per_tick():
         time.sleep(2 * tick)  # the last batch's tick
         got = [m["args"][0] for m in client.get_received("/t") if m["name"] == "items"]
         assert [item for frame in got for item in frame] == list(range(sent))
-        assert got[0] == [0]  # the first item found the hub idle
-        # About one frame per tick, +1 for the idle one; slack for a stalled machine
-        # (an append after a whole tick without emits finds the hub idle again).
-        assert len(got) <= 1.0 / tick + 4
-        assert 1 <= hub.immediate_flushes <= 3
+        assert got[:2] == [[0], [1]]  # the first two items were within the rate (the burst)
+        # About one frame per tick, +2 for the burst; slack for a stalled machine
+        # (an append after a whole tick without emits is within the rate again).
+        assert len(got) <= 1.0 / tick + 5
+        assert 2 <= hub.immediate_flushes <= 4
     finally:
-        client.disconnect(namespace="/t")
+        stop()

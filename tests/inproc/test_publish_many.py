@@ -79,7 +79,7 @@ def test_an_idle_hub_emits_every_stream_of_one_call_in_one_flush(charts, prefix)
     hub = charts.hub
     with hub.lock:
         hub.flush()  # nothing left pending from earlier tests
-        hub._last_emit = float("-inf")  # idle: the next append emits at once
+        hub._due = hub._free_at = float("-inf")  # idle: the next append emits at once
         before = hub.immediate_flushes
         charts.publish_many({name: [[2, float(i)]] for i, name in enumerate(names)})
         assert hub.immediate_flushes == before + 1

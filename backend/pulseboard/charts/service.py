@@ -45,11 +45,14 @@ from .windows import RedisWindows
 log = logging.getLogger(__name__)
 
 WINDOW_POINTS = 600
-#: The charts hub's tick: a stream gets at most one ``points`` frame per tick.
-#: Shorter than the other hubs' 50 ms: points are what people watch arrive,
-#: and a frame costs little since the writes go out in rounds
-#: (docs/benchmarks.md, *Seventh round*).
-POINTS_TICK = 0.02
+#: The charts hub's tick: a stream gets about one ``points`` frame per tick
+#: (two back to back at most, :mod:`pulseboard.hub`). Shorter than the other
+#: hubs' 50 ms: points are what people watch arrive, and a frame costs little
+#: since the writes go out in rounds (docs/benchmarks.md, *Seventh round*).
+#: Not 20 ms: a source at exactly the tick's rate sits on the limiter's edge,
+#: where any hiccup holds its points (*Eighth round*); 16 ms leaves a 50 Hz
+#: source (the benchmark's publisher) a quarter of headroom.
+POINTS_TICK = 0.016
 #: A producer lease lapses this long after its holder stopped renewing it.
 LEASE_MS = 3_000
 LEASE_RENEW = 1.0

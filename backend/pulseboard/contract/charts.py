@@ -57,7 +57,7 @@ class SubscribeAck(Reply):
 
 
 class PointsFrame(Reply):
-    """Every point of one stream since the previous tick (20 ms)."""
+    """Every point of one stream since its previous frame (about one per 16 ms tick)."""
 
     stream: str
     points: list[Point]

@@ -330,7 +330,7 @@ export interface StreamHistoryAck {
   points: [number, number][]
 }
 /**
- * Every point of one stream since the previous tick (20 ms).
+ * Every point of one stream since its previous frame (about one per 16 ms tick).
  */
 export interface PointsFrame {
   stream: string
