@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from .transport.direct_writes import write_now
+
 log = logging.getLogger(__name__)
 
 #: Upper bound of the delay a batched item waits before it is emitted; an
@@ -154,6 +156,9 @@ class Hub:
                 for frame in self.frames(pending):
                     self.socketio.emit(frame.event, frame.data, to=frame.to,
                                        namespace=self.namespace, ignore_queue=frame.local)
+                # The tick's frames leave now, one write per socket for all of them,
+                # not once this greenlet yields (after an HTTP publish's response).
+                write_now(self.socketio.server.eio)
             finally:
                 self._flushing = False
 

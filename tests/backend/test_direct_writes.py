@@ -10,6 +10,7 @@ spawned and the frames packed; a client that does not read shows that a
 full socket waits in its own greenlet without holding the others up.
 """
 
+import contextlib
 import inspect
 import json
 import subprocess
@@ -96,6 +97,17 @@ SERVER_SCRIPT = textwrap.dedent(f"""
             server.emit("b", (i, "x" * size), to="all")
         eventlet.sleep(0)  # the write round runs
         return {{"spawned": len(spawned), "packed": len(packed)}}
+
+    @server.on("broadcast_written")
+    def broadcast_written(sid, now):
+        writes.clear()
+        real_socket.send = counted_send
+        server.emit("b", (0, "x"), to="all")
+        if now:
+            direct_writes.write_now(server.eio)
+        written = len(writes)  # before this handler yields
+        real_socket.send = plain_send
+        return written
 
     @server.on("broadcast_to_a_full_socket")
     def broadcast_to_a_full_socket(sid, count, size):
@@ -202,24 +214,42 @@ def test_a_burst_and_its_ack_leave_in_one_write_in_order():
         child.stop()
 
 
-def test_a_room_emit_is_packed_once_and_written_by_one_greenlet():
+@contextlib.contextmanager
+def _room_of_clients():
+    """CLIENTS clients of a direct-writes child, all in its room; what each got of "b"."""
     child, received = Child("direct"), {}
-    clients = [child.client() for _ in range(CLIENTS)]
+    clients = []
     try:
-        for n, client in enumerate(clients):
+        for n in range(CLIENTS):
+            clients.append(child.client())
             received[n] = []
-            client.on("b", lambda i, _text, n=n: received[n].append(i))
-            client.call("join", timeout=10)
+            clients[n].on("b", lambda i, _text, n=n: received[n].append(i))
+            clients[n].call("join", timeout=10)
+        yield clients, received
+    finally:
+        for client in clients:
+            client.disconnect()
+        child.stop()
+
+
+def test_a_room_emit_is_packed_once_and_written_by_one_greenlet():
+    with _room_of_clients() as (clients, received):
         counts = clients[0].call("broadcast", (3, 10), timeout=10)
         _wait_for(lambda: all(len(got) == 3 for got in received.values()))
         assert all(got == [0, 1, 2] for got in received.values())
         # Three emits to twenty: three frames packed; the writes one round (one
         # greenlet; the handler's ack leaves in the next), not one per client.
         assert counts["packed"] == 3 and counts["spawned"] <= 2, counts
-    finally:
-        for client in clients:
-            client.disconnect()
-        child.stop()
+
+
+def test_write_now_writes_a_room_emit_before_the_emitter_yields():
+    with _room_of_clients() as (clients, received):
+        # Left alone, the round waits for the emitter to yield: nothing is written yet.
+        assert clients[0].call("broadcast_written", False, timeout=10) == 0
+        _wait_for(lambda: all(len(got) == 1 for got in received.values()))
+        # write_now: one send per client, all before the emitter goes on.
+        assert clients[0].call("broadcast_written", True, timeout=10) == CLIENTS
+        _wait_for(lambda: all(got == [0, 0] for got in received.values()))
 
 
 def test_a_packet_is_packed_once_unless_a_socket_frames_it_its_own_way():

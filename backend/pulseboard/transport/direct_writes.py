@@ -21,8 +21,9 @@ frames of one hub tick, or a handler's message and its ack, in one segment).
 
 The writes themselves are made in rounds (:class:`WriteRound`): the first
 writer with frames since the last round schedules one greenlet, which runs
-once the emitter yields and sends each writer's kept frames with one
-non-blocking ``send()`` on its socket. A room emit to 1,000 subscribers is
+once the emitter yields (or at once, when the emitter calls
+:func:`write_now` after a batch of emits) and sends each writer's kept
+frames with one non-blocking ``send()`` on its socket. A room emit to 1,000 subscribers is
 then one greenlet and 1,000 system calls, not 1,000 greenlets, each spawned,
 scheduled, switched to and through eventlet's ``sendall`` wrappers. A socket
 that takes only part (its buffer is full: a slow client) or is busy with a
@@ -52,6 +53,9 @@ WRITER_QUALNAME = "Socket._websocket_handler.<locals>.writer"
 #: Where a packet keeps its packed frame for the next recipient of the same emit.
 FRAME_ATTRIBUTE = "pulseboard_frame"
 
+#: Where the engine.io server keeps its :class:`WriteRound` (for :func:`write_now`).
+ROUND_ATTRIBUTE = "pulseboard_write_round"
+
 
 class WriteRound:
     """Writes every writer that has frames in one greenlet, after the caller yields.
@@ -70,6 +74,11 @@ class WriteRound:
         self._writers.append(writer)
         if len(self._writers) == 1:
             self.spawn(self._run)
+
+    def run_now(self) -> None:
+        """Write the round's writers now, in the caller, instead of once it yields."""
+        if self._writers:
+            self._run()  # the greenlet it scheduled finds nothing left to write
 
     def _run(self) -> None:
         # Nothing in a round yields (non-blocking sends, spawns), so no writer
@@ -289,4 +298,20 @@ def install(eio_server) -> bool:
 
     eio_server.start_background_task = start_background_task
     eio_server.pulseboard_direct_writes = True  # read by websocket._EventletSocket
+    setattr(eio_server, ROUND_ATTRIBUTE, write_round)
     return True
+
+
+def write_now(eio_server) -> None:
+    """Write what the caller's emits have put so far now, not once it yields.
+
+    A round otherwise starts when the emitting greenlet next yields: for an
+    HTTP publish, after its response and the request's teardown (~0.8 ms),
+    and that wait comes before every recipient's write. A batch of emits
+    (a hub's tick) calls this once at its end, so each socket still gets one
+    write for the whole batch. Nothing without direct writes (gevent,
+    threading): their writer tasks are woken by the emit itself.
+    """
+    write_round = getattr(eio_server, ROUND_ATTRIBUTE, None)
+    if write_round is not None:
+        write_round.run_now()
