@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from .transport.direct_writes import write_now
+from .transport.direct_writes import written_by_exit
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +153,14 @@ class Hub:
             self._free_at = self._due - (self.burst - 1) * self.tick
             self._flushing = True
             try:
-                for frame in self.frames(pending):
-                    self.socketio.emit(frame.event, frame.data, to=frame.to,
-                                       namespace=self.namespace, ignore_queue=frame.local)
-                # The tick's frames leave now, one write per socket for all of them,
-                # not once this greenlet yields (after an HTTP publish's response).
-                write_now(self.socketio.server.eio)
+                frames = list(self.frames(pending))
+                # The tick's frames leave now, not once this greenlet yields (after
+                # an HTTP publish's response): one frame as the emit reaches each
+                # socket, several in one write per socket at the end.
+                with written_by_exit(self.socketio.server.eio, one_emit=len(frames) == 1):
+                    for frame in frames:
+                        self.socketio.emit(frame.event, frame.data, to=frame.to,
+                                           namespace=self.namespace, ignore_queue=frame.local)
             finally:
                 self._flushing = False
 

@@ -38,7 +38,7 @@ PING_TIMEOUT = 2.0  # generous: the clients share two busy cores
 SERVER_SCRIPT = textwrap.dedent(f"""
     import eventlet
     eventlet.monkey_patch()
-    import gc, sys
+    import contextlib, gc, sys
     import greenlet
     import socketio
     from eventlet import wsgi
@@ -99,15 +99,18 @@ SERVER_SCRIPT = textwrap.dedent(f"""
         return {{"spawned": len(spawned), "packed": len(packed)}}
 
     @server.on("broadcast_written")
-    def broadcast_written(sid, now):
+    def broadcast_written(sid, block, emits):
+        # The sends made inside the block, and by its end; all before this handler yields.
         writes.clear()
         real_socket.send = counted_send
-        server.emit("b", (0, "x"), to="all")
-        if now:
-            direct_writes.write_now(server.eio)
-        written = len(writes)  # before this handler yields
+        written = contextlib.nullcontext() if block is None else (
+            direct_writes.written_by_exit(server.eio, one_emit=block == "one_emit"))
+        with written:
+            for i in range(emits):
+                server.emit("b", (i, "x"), to="all")
+            inside = len(writes)
         real_socket.send = plain_send
-        return written
+        return [inside, len(writes)]
 
     @server.on("broadcast_to_a_full_socket")
     def broadcast_to_a_full_socket(sid, count, size):
@@ -242,14 +245,21 @@ def test_a_room_emit_is_packed_once_and_written_by_one_greenlet():
         assert counts["packed"] == 3 and counts["spawned"] <= 2, counts
 
 
-def test_write_now_writes_a_room_emit_before_the_emitter_yields():
+def test_emits_are_written_by_the_blocks_end_and_a_single_one_as_it_goes():
     with _room_of_clients() as (clients, received):
-        # Left alone, the round waits for the emitter to yield: nothing is written yet.
-        assert clients[0].call("broadcast_written", False, timeout=10) == 0
-        _wait_for(lambda: all(len(got) == 1 for got in received.values()))
-        # write_now: one send per client, all before the emitter goes on.
-        assert clients[0].call("broadcast_written", True, timeout=10) == CLIENTS
-        _wait_for(lambda: all(got == [0, 0] for got in received.values()))
+        def written(block, emits):
+            for got in received.values():
+                got.clear()
+            counts = clients[0].call("broadcast_written", (block, emits), timeout=10)
+            _wait_for(lambda: all(got == list(range(emits)) for got in received.values()))
+            return counts
+
+        # Left alone, the round waits for the emitter to yield: nothing written yet.
+        assert written(None, 2) == [0, 0]
+        # A batch: nothing while it emits, one send per client for both emits by its end.
+        assert written("batch", 2) == [0, CLIENTS]
+        # A single emit written through: every client while the emit runs.
+        assert written("one_emit", 1) == [CLIENTS, CLIENTS]
 
 
 def test_a_packet_is_packed_once_unless_a_socket_frames_it_its_own_way():

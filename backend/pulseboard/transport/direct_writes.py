@@ -21,8 +21,8 @@ frames of one hub tick, or a handler's message and its ack, in one segment).
 
 The writes themselves are made in rounds (:class:`WriteRound`): the first
 writer with frames since the last round schedules one greenlet, which runs
-once the emitter yields (or at once, when the emitter calls
-:func:`write_now` after a batch of emits) and sends each writer's kept
+once the emitter yields (or when a batch of emits ends, or as a single
+emit goes: :func:`written_by_exit`) and sends each writer's kept
 frames with one non-blocking ``send()`` on its socket. A room emit to 1,000 subscribers is
 then one greenlet and 1,000 system calls, not 1,000 greenlets, each spawned,
 scheduled, switched to and through eventlet's ``sendall`` wrappers. A socket
@@ -43,6 +43,7 @@ answering pings does. Pinned by tests/backend/test_direct_writes.py; the same
 change upstream is in docs/upstream.md.
 """
 
+import contextlib
 import logging
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ WRITER_QUALNAME = "Socket._websocket_handler.<locals>.writer"
 #: Where a packet keeps its packed frame for the next recipient of the same emit.
 FRAME_ATTRIBUTE = "pulseboard_frame"
 
-#: Where the engine.io server keeps its :class:`WriteRound` (for :func:`write_now`).
+#: Where the engine.io server keeps its :class:`WriteRound` (for :func:`written_by_exit`).
 ROUND_ATTRIBUTE = "pulseboard_write_round"
 
 
@@ -63,14 +64,20 @@ class WriteRound:
     :param spawn: eventlet's ``spawn_n``.
     """
 
-    __slots__ = ("_writers", "spawn")
+    __slots__ = ("_writers", "spawn", "through")
 
     def __init__(self, spawn):
         self.spawn = spawn  # also how a writer starts a greenlet of its own
         self._writers: list[DirectWriter] = []
+        #: Set by :func:`written_by_exit` for a single emit: each writer added
+        #: writes at once, so the emit's loop writes each recipient as it goes.
+        self.through = False
 
     def add(self, writer: "DirectWriter") -> None:
         """Write ``writer``'s frames in the next round (scheduled by the first writer added)."""
+        if self.through:
+            self._step(writer)
+            return
         self._writers.append(writer)
         if len(self._writers) == 1:
             self.spawn(self._run)
@@ -85,11 +92,14 @@ class WriteRound:
         # is added while it runs: the next add() schedules the next round.
         writers, self._writers = self._writers, []
         for writer in writers:
-            try:
-                writer.write_now()
-            except Exception:  # one writer's failure must not strand the others
-                log.exception("WebSocket write round failed for one socket")
-                self.spawn(writer._write)  # nor this one: it writes (or closes) alone
+            self._step(writer)
+
+    def _step(self, writer: "DirectWriter") -> None:
+        try:
+            writer.write_now()
+        except Exception:  # one writer's failure must not strand the others
+            log.exception("WebSocket write round failed for one socket")
+            self.spawn(writer._write)  # nor this one: it writes (or closes) alone
 
 
 def frame_of(pkt, ws) -> bytes:
@@ -302,16 +312,27 @@ def install(eio_server) -> bool:
     return True
 
 
-def write_now(eio_server) -> None:
-    """Write what the caller's emits have put so far now, not once it yields.
+@contextlib.contextmanager
+def written_by_exit(eio_server, one_emit: bool = False):
+    """Write what the emits inside put by the block's end, not once the caller yields.
 
     A round otherwise starts when the emitting greenlet next yields: for an
     HTTP publish, after its response and the request's teardown (~0.8 ms),
-    and that wait comes before every recipient's write. A batch of emits
-    (a hub's tick) calls this once at its end, so each socket still gets one
-    write for the whole batch. Nothing without direct writes (gevent,
+    and that wait comes before every recipient's write. For a batch of emits
+    (a hub's tick to several rooms) the round runs at the block's end, so a
+    socket still gets one write for all of them. For ``one_emit``, each
+    recipient is written as python-socketio's loop reaches it (as node's
+    socket.io writes a broadcast), so the first does not wait for the
+    last one's turn in the loop. Nothing without direct writes (gevent,
     threading): their writer tasks are woken by the emit itself.
     """
     write_round = getattr(eio_server, ROUND_ATTRIBUTE, None)
-    if write_round is not None:
+    if write_round is None:
+        yield
+        return
+    write_round.through = one_emit
+    try:
+        yield
+    finally:
+        write_round.through = False
         write_round.run_now()
